@@ -1,0 +1,28 @@
+#include <string.h>
+
+#include "handlers.h"
+#include "json_strict.h"
+
+const struct body_spec empty_body = { NULL, 0 };
+
+void handle_healthz(struct request *req, struct response *resp)
+{
+	static const char ok[] = "{\"status\":\"ok\"}";
+
+	(void)req;
+	response_json(resp, 200, ok, sizeof(ok) - 1);
+}
+
+void reply_location(struct request *req, struct response *resp, const char *collection)
+{
+	struct json_object *body = NULL, *id;
+	const char *why;
+
+	if (resp->status != 201 ||
+	    json_parse_strict(resp->body.data, resp->body.len, &body, &why) < 0)
+		return;
+	json_defer_put(req->arena, body);
+	if (json_object_object_get_ex(body, "id", &id) && json_object_is_type(id, json_type_string))
+		response_header(resp, "Location",
+				arena_printf(req->arena, "%s/%s", collection, json_object_get_string(id)));
+}

@@ -1,0 +1,133 @@
+#include <string.h>
+
+#include "handlers.h"
+#include "list.h"
+#include "list_resources.h"
+#include "problem.h"
+#include "route.h"
+
+const char *const integration_list_params[] = {
+	"limit", "after", "before", "ids", "filter", "orderBy", "workspace_id", "publisher",
+	"visibility", "trust_tier", "created_by", "retention_tier", "name", "include_deleted", NULL
+};
+
+static const struct {
+	const char *param;
+	const char *column;
+	const char *const *allowed; /* NULL: any value */
+} equality_shorthands[] = {
+	{ "workspace_id", "workspace_id", NULL },
+	{ "publisher", "publisher", NULL },
+	{ "visibility", "visibility", (const char *const[]){ "private", "unlisted", "public", NULL } },
+	{ "trust_tier", "trust_tier",
+	  (const char *const[]){ "first_party", "vendor_official", "verified_partner",
+				 "verified_publisher", NULL } },
+	{ "created_by", "created_by", NULL },
+	{ "retention_tier", "retention_tier",
+	  (const char *const[]){ "short", "medium", "long", "none", NULL } },
+};
+
+static bool allowed_value(const char *const *allowed, const char *v)
+{
+	for (; allowed != NULL && *allowed != NULL; allowed++)
+		if (strcmp(*allowed, v) == 0)
+			return true;
+	return allowed == NULL;
+}
+
+/* Splits ids=a,b,c into a text[] literal of integration ids; NULL after a problem. */
+static const char *parse_ids(struct request *req, const char *text, struct validation *v)
+{
+	const char *items[LIST_MAX_IDS];
+	char *copy = arena_strdup(req->arena, text), *save = NULL, *id;
+	size_t n = 0;
+
+	for (id = strtok_r(copy, ",", &save); id != NULL; id = strtok_r(NULL, ",", &save)) {
+		if (n == LIST_MAX_IDS) {
+			validation_add(v, "?ids", "has more than 100 ids");
+			return NULL;
+		}
+		if (!route_valid_id(id, "int")) {
+			validation_add(v, "?ids", arena_printf(req->arena, "'%s' is not an integration id", id));
+			return NULL;
+		}
+		items[n++] = id;
+	}
+	if (n == 0) {
+		validation_add(v, "?ids", "must list at least one id");
+		return NULL;
+	}
+	return sql_text_array(req->arena, items, n);
+}
+
+/*
+ * Scope (docs/api-conventions.md): the caller's own workspaces, public
+ * (reviewed) ones and grants; another workspace's unlisted integration only
+ * when named in ids; soft-deleted rows only of its own workspaces, on request.
+ */
+static void integration_scope(struct list_query *q, const char *ids_param, bool include_deleted)
+{
+	struct strbuf *s = &q->scope;
+
+	strbuf_puts(s, "(i.workspace_id = any($1::text[]) or i.visibility = 'public' "
+		       "or exists (select 1 from core.integration_grants g "
+		       "where g.integration_id = i.id and g.workspace_id = any($1::text[]))");
+	if (ids_param != NULL)
+		strbuf_printf(s, " or (i.visibility = 'unlisted' and i.id = any(%s::text[]))", ids_param);
+	strbuf_puts(s, ") and (i.deleted_at is null");
+	if (include_deleted)
+		strbuf_puts(s, " or i.workspace_id = any($1::text[])");
+	strbuf_putc(s, ')');
+	if (ids_param != NULL)
+		strbuf_printf(s, " and i.id = any(%s::text[])", ids_param);
+}
+
+void handle_integration_list(struct request *req, struct response *resp)
+{
+	struct validation v = { .arena = req->arena };
+	struct list_query q;
+	const char *ids = request_query(req, "ids"), *ids_param = NULL;
+	const char *include_deleted = request_query(req, "include_deleted");
+	const char *name = request_query(req, "name");
+	size_t i;
+
+	list_query_init(&q, req, &list_integrations, "i", "core.integration_json(i)");
+	if (include_deleted != NULL && strcmp(include_deleted, "true") != 0 &&
+	    strcmp(include_deleted, "false") != 0)
+		validation_add(&v, "?include_deleted", "must be true or false");
+	if (ids != NULL && (ids = parse_ids(req, ids, &v)) != NULL) {
+		struct strbuf placeholder;
+
+		strbuf_init(&placeholder, req->arena);
+		sql_param(&q.params, &placeholder, ids);
+		ids_param = placeholder.data;
+	}
+	for (i = 0; i < sizeof(equality_shorthands) / sizeof(equality_shorthands[0]); i++) {
+		const char *value = request_query(req, equality_shorthands[i].param);
+
+		if (value != NULL && !allowed_value(equality_shorthands[i].allowed, value))
+			validation_add(&v, arena_printf(req->arena, "?%s", equality_shorthands[i].param),
+				       "is not one of the field's values");
+	}
+	if (v.n_errors > 0) {
+		problem_reply_errors(resp, req, 400, "validation_failed",
+				     "the list parameters are not valid", v.errors, v.n_errors);
+		return;
+	}
+	integration_scope(&q, ids_param, include_deleted != NULL && strcmp(include_deleted, "true") == 0);
+	strbuf_printf(&q.shorthand_key, "ids=%s&deleted=%s&", ids != NULL ? ids : "",
+		      include_deleted != NULL ? include_deleted : "");
+	for (i = 0; i < sizeof(equality_shorthands) / sizeof(equality_shorthands[0]); i++) {
+		const char *value = request_query(req, equality_shorthands[i].param);
+
+		if (value != NULL)
+			list_query_equals(&q, equality_shorthands[i].param, equality_shorthands[i].column,
+					  value);
+	}
+	if (name != NULL) {
+		strbuf_puts(&q.scope, " and i.name ilike ");
+		sql_param(&q.params, &q.scope, list_like_pattern(req->arena, name, true, true));
+		strbuf_printf(&q.shorthand_key, "name=%s&", name);
+	}
+	list_run(req, resp, &q);
+}

@@ -1,0 +1,77 @@
+# shellcheck shell=bash
+# The integrations-api supervisor: started in the background in its own session, pid in
+# .dev/run/api.pid, stdout and stderr appended to .dev/run/api.log.
+
+api_pid() {
+    running_pid "$API_PID" "$API_BIN"
+}
+
+api_log_tail() {
+    [[ -r $API_LOG ]] || return 0
+    printf -- '--- last lines of %s ---\n' "$API_LOG" >&2
+    tail -n 40 "$API_LOG" >&2
+}
+
+api_launch() {
+    rm -f "$API_SOCK"
+    printf '=== %s deploy/dev: starting %s\n' "$(date -u +%FT%TZ)" "$API_BIN" >>"$API_LOG"
+    (
+        load_env
+        export INTEGRATIONS_ENV=development
+        export INTEGRATIONS_SOCKET="$API_SOCK"
+        export INTEGRATIONS_SOCKET_MODE=0666
+        export INTEGRATIONS_DB_URL="host=$PG_DIR port=$PG_PORT dbname=integrations user=integrations_api"
+        cd "$ROOT" || exit
+        exec setsid "$API_BIN" </dev/null >>"$API_LOG" 2>&1
+    ) &
+    printf '%s\n' "$!" >"$API_PID"
+}
+
+# Waits until the launched process runs the binary (the background subshell has exec'd);
+# fails if it exited instead.
+api_wait_exec() {
+    local pid deadline=$((SECONDS + 5))
+    pid=$(head -n 1 "$API_PID")
+    until api_pid >/dev/null; do
+        if [[ -z $(proc_cmdline "$pid") ]] || ((SECONDS >= deadline)); then
+            api_log_tail
+            die "the supervisor exited right after it started"
+        fi
+        sleep 0.05
+    done
+}
+
+api_stop() {
+    local pid
+    if ! pid=$(api_pid); then
+        log "api: not running"
+        rm -f "$API_PID"
+        return
+    fi
+    log "api: stopping the supervisor (pid $pid)"
+    kill -TERM "$pid"
+    if ! wait_gone "$pid" 30; then
+        log "api: supervisor $pid still running 30 s after SIGTERM: killing its process group"
+        kill -KILL -- "-$pid"
+        wait_gone "$pid" 5 || die "supervisor $pid survived SIGKILL"
+    fi
+    rm -f "$API_PID" "$API_SOCK"
+}
+
+# Starts the supervisor unless it is already running the current binary; a supervisor
+# older than the binary (rebuilt since) is restarted so that nobody tests stale code.
+api_ensure() {
+    local pid
+    if pid=$(api_pid); then
+        if [[ ! $API_BIN -nt $API_PID ]]; then
+            log "api: already running (pid $pid)"
+            return
+        fi
+        log "api: the binary was rebuilt after the supervisor started: restarting it"
+        api_stop
+    fi
+    install -d -m 755 "$RUN_DIR"
+    log "api: starting the supervisor on $API_SOCK"
+    api_launch
+    api_wait_exec
+}

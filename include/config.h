@@ -1,0 +1,42 @@
+#ifndef INTEGRATIONS_CONFIG_H
+#define INTEGRATIONS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_MAX_KEYS 16
+
+enum jwt_key_alg { JWT_KEY_RS256, JWT_KEY_ES256 };
+
+struct jwt_public_key {
+	char *kid;
+	enum jwt_key_alg alg;
+	unsigned char *pem;
+	size_t pem_len;
+};
+
+struct config {
+	char *db_url;
+	char *socket_path;
+	int socket_mode;
+	int workers;
+	bool production;
+	unsigned char *hs256_secret; /* NULL: HS256 not accepted */
+	size_t hs256_secret_len;
+	struct jwt_public_key keys[CONFIG_MAX_KEYS];
+	size_t n_keys;
+	char *issuer;   /* NULL: iss not checked */
+	char *audience; /* NULL: aud not checked */
+	unsigned char *cursor_key;
+	size_t cursor_key_len;
+};
+
+/*
+ * Reads INTEGRATIONS_* from the environment into cfg. On a bad or unsafe
+ * setting returns -1 with a sentence in err. cfg owns its strings until
+ * config_free().
+ */
+int config_load(struct config *cfg, char *err, size_t errlen);
+void config_free(struct config *cfg);
+
+#endif

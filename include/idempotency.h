@@ -1,0 +1,17 @@
+#ifndef INTEGRATIONS_IDEMPOTENCY_H
+#define INTEGRATIONS_IDEMPOTENCY_H
+
+#include "http.h"
+#include "route.h"
+
+#define IDEMPOTENCY_KEY_MAX 255
+
+/*
+ * Serves a POST that carries an Idempotency-Key: in one transaction, either
+ * replays the response kept for an identical earlier request, or runs
+ * handler and keeps its response when it succeeded. A failed request keeps
+ * nothing, so retrying it runs it again.
+ */
+void idempotency_run(route_handler handler, struct request *req, struct response *resp);
+
+#endif

@@ -1,0 +1,139 @@
+#ifndef INTEGRATIONS_LIST_H
+#define INTEGRATIONS_LIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json.h>
+
+#include "http.h"
+#include "sqlparams.h"
+#include "validate.h"
+
+#define LIST_MAX_LIMIT 100
+#define LIST_MAX_ORDER_KEYS 5
+#define LIST_MAX_FILTER_BYTES 8192
+#define LIST_MAX_FILTER_DEPTH 8
+#define LIST_MAX_CONDITIONS 64
+#define LIST_MAX_IN_VALUES 100
+#define LIST_MAX_IDS 100
+
+enum list_type { LT_TEXT, LT_ENUM, LT_TIMESTAMP, LT_SEMVER, LT_JSON, LT_BOOL };
+
+/* A field callers may filter and sort on: its API name and the column behind it. */
+struct list_field {
+	const char *name;
+	const char *column; /* column of the resource's table, qualified by the compiler */
+	enum list_type type;
+	bool nullable;
+	const char *const *enum_values; /* LT_ENUM: NULL-terminated */
+};
+
+struct list_resource;
+
+/* A related resource reachable from filters with some / every / none. */
+struct list_relation {
+	const char *name;
+	const struct list_resource *target;
+	const char *foreign_key; /* column of target's table that holds the parent's id */
+	/* When set, only related rows whose column of this name is one of the caller's workspaces. */
+	const char *workspace_column;
+};
+
+struct list_resource {
+	const char *name;
+	const char *table;
+	const struct list_field *fields;
+	size_t n_fields;
+	const struct list_relation *relations;
+	size_t n_relations;
+};
+
+const struct list_field *list_field_find(const struct list_resource *res, const char *name);
+
+/* The SQL expression that orders a field ("core.semver_key(a.current_version)" for SemVer). */
+const char *list_sort_expr(struct arena *a, const struct list_field *f, const char *alias);
+
+/*
+ * Compiles a filter (parsed JSON) on res into a boolean SQL expression over
+ * alias, appending its operands to params. Problems are added to v with JSON
+ * pointers under "?filter". Returns the SQL text ("true" for an empty filter),
+ * or NULL when v has errors.
+ */
+const char *list_filter_compile(struct arena *a, const struct list_resource *res,
+				struct json_object *filter, const char *alias, struct sql_params *params,
+				struct validation *v);
+
+enum list_direction { DIR_ASC, DIR_DESC };
+enum list_nulls { NULLS_LAST, NULLS_FIRST };
+
+struct list_order_key {
+	const struct list_field *field;
+	enum list_direction dir;
+	enum list_nulls nulls;
+};
+
+struct list_order {
+	struct list_order_key keys[LIST_MAX_ORDER_KEYS + 1]; /* + the id tie-breaker */
+	size_t n_keys;
+	const char *canonical; /* normalized text, part of the cursor fingerprint */
+};
+
+/*
+ * Parses orderBy JSON text (NULL: the default [{"createdAt": "desc"}]) and
+ * appends the id tie-breaker. Problems go to v under "?orderBy".
+ */
+int list_order_parse(struct arena *a, const struct list_resource *res, const char *text,
+		     struct list_order *order, struct validation *v);
+
+/* "ORDER BY" body for order over alias; reversed for pages fetched backwards. */
+const char *list_order_sql(struct arena *a, const struct list_order *order, const char *alias,
+			   bool reversed);
+
+/*
+ * The predicate "row comes strictly after the cursor row" in order (or
+ * before it when reversed), for cursor values (NULL = SQL null), appended
+ * as parameters.
+ */
+const char *list_keyset_sql(struct arena *a, const struct list_order *order, const char *alias,
+			    const char *const *values, bool reversed, struct sql_params *params);
+
+/*
+ * Cursors: the sort values of one row and the id, tied to a fingerprint of
+ * the query they belong to, signed (HS256 JWT) with key. Encoding returns
+ * an arena string; decoding returns 0 and values (n_keys entries, NULL for
+ * null) when the signature and fingerprint check out, else -1.
+ */
+const char *list_cursor_encode(struct arena *a, const unsigned char *key, size_t key_len,
+			       const char *fingerprint, const char *const *values, size_t n);
+int list_cursor_decode(struct arena *a, const unsigned char *key, size_t key_len,
+		       const char *fingerprint, const char *cursor, const char **values, size_t n);
+
+
+
+/* A list request being built by a resource's handler, then run by list_run(). */
+struct list_query {
+	const struct list_resource *res;
+	const char *alias;
+	const char *row_json; /* SQL: one row's JSON over alias */
+	struct strbuf scope;  /* SQL: the rows the caller may see, with shorthands ANDed in */
+	struct sql_params params;
+	struct strbuf shorthand_key; /* canonical shorthands, part of the cursor fingerprint */
+};
+
+void list_query_init(struct list_query *q, struct request *req, const struct list_resource *res,
+		     const char *alias, const char *row_json);
+/* ANDs "column = value" (value as a parameter) into the scope and the fingerprint. */
+void list_query_equals(struct list_query *q, const char *name, const char *column,
+		       const char *value);
+
+/*
+ * Reads limit, after, before, orderBy and filter from req, runs the page
+ * query and writes {"data": [...], "pageInfo": {...}} (or a problem) to resp.
+ */
+void list_run(struct request *req, struct response *resp, struct list_query *q);
+
+/* LIKE pattern matching s literally, with % added before and/or after. */
+const char *list_like_pattern(struct arena *a, const char *s, bool lead, bool trail);
+
+#endif

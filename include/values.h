@@ -1,0 +1,16 @@
+#ifndef INTEGRATIONS_VALUES_H
+#define INTEGRATIONS_VALUES_H
+
+#include <stdbool.h>
+
+/*
+ * Checks of caller-supplied scalars, done in C so that a bad value is a 400
+ * with a path, never a database cast error.
+ */
+
+/* ISO 8601 / RFC 3339 date-time with a zone: 2026-11-28T16:46:05(.123456)?(Z|+01:00). */
+bool value_is_timestamp(const char *s);
+/* SemVer 2.0: MAJOR.MINOR.PATCH(-prerelease)?(+build)?, no leading zeros, numbers <= 20 digits. */
+bool value_is_semver(const char *s);
+
+#endif

@@ -1,0 +1,289 @@
+"""HTTP-level rules: routes, methods, media types, sizes, JSON parsing, query strings,
+request ids, health check."""
+import json
+
+import pytest
+
+from helpers import expect_error, expect_ok, ipath, new_slug
+
+MIB = 1024 * 1024
+JSON = {"Content-Type": "application/json"}
+
+
+def body_text(ws_id, extra="", slug=None):
+    """A valid create body as text; `extra` is spliced in as further members."""
+    return (f'{{"workspaceId":"{ws_id}","slug":"{slug or new_slug()}","name":"x"'
+            + (("," + extra) if extra else "") + "}")
+
+
+def body_of_size(ws_id, size):
+    """A valid create body of exactly `size` bytes (padded in a variables schema's text)."""
+    base = body_text(ws_id, '"variablesSchema":{"description":""}')
+    text = base[:-3] + "d" * (size - len(base)) + '"}}'
+    assert len(text) == size
+    return text.encode()
+
+
+def assert_slug_free(api, user, ws_id, slug):
+    """Nothing was created by an earlier refused request: the slug can still be used."""
+    expect_ok(api.post("/api/integrations", user, data=body_text(ws_id, slug=slug).encode(),
+                       headers=JSON), 201)
+
+
+# --------------------------------------------------------------------------- routes, methods
+
+@pytest.mark.parametrize("path", ["/api/nope", "/api/integrations/{id}/nope", "/api/",
+                                  "/api/integration", "/api/integrations/{id}/restore/x"])
+def test_unknown_route_is_404(api, owner, integration, path):
+    resp = api.get(path.format(id=integration["id"]), owner)
+    expect_error(resp, 404, "not_found")
+
+
+@pytest.mark.parametrize("method,path,allowed", [
+    ("PUT", "/api/integrations/{id}", {"GET", "PATCH", "DELETE"}),
+    ("POST", "/api/integrations/{id}", {"GET", "PATCH", "DELETE"}),
+    ("GET", "/api/integrations/{id}/restore", {"POST"}),
+    ("DELETE", "/api/integrations/{id}/restore", {"POST"}),
+    ("GET", "/api/integrations/{id}/purge", {"DELETE"}),
+    ("PUT", "/api/integrations", {"POST"}),
+    ("DELETE", "/api/integrations", {"POST"}),
+    ("POST", "/api/healthz", {"GET"}),
+])
+def test_wrong_method_is_405_with_allow(api, owner, integration, method, path, allowed):
+    resp = api.call(method, path.format(id=integration["id"]), owner)
+    expect_error(resp, 405, "method_not_allowed")
+    allow = {m.strip().upper() for m in resp.headers.get("Allow", "").split(",") if m.strip()}
+    assert allowed <= allow, f"Allow {resp.headers.get('Allow')!r} lacks {allowed - allow}"
+    assert method not in allow, f"Allow {resp.headers.get('Allow')!r} lists {method}"
+
+
+def test_405_changes_nothing(api, db, owner, integration):
+    before = db.rows(integration["id"])
+    resp = api.call("PUT", ipath(integration), owner, json={"name": "put"})
+    expect_error(resp, 405, "method_not_allowed")
+    assert db.rows(integration["id"]) == before
+
+
+# --------------------------------------------------------------------------- media types
+
+@pytest.mark.parametrize("content_type", [
+    "text/plain", "application/x-www-form-urlencoded", "application/jsonx", "application/xml",
+    None,
+])
+def test_create_with_other_media_type_is_415(api, ws, owner, content_type):
+    slug = new_slug()
+    headers = {"Content-Type": content_type} if content_type else {}
+    resp = api.post("/api/integrations", owner, data=body_text(ws.id, slug=slug).encode(),
+                    headers=headers)
+    expect_error(resp, 415, "unsupported_media_type")
+    assert_slug_free(api, owner, ws.id, slug)
+
+
+def test_patch_with_text_plain_is_415(api, db, owner, integration):
+    before = db.rows(integration["id"])
+    resp = api.patch(ipath(integration), owner, data=b'{"name":"y"}',
+                     headers={"Content-Type": "text/plain"})
+    expect_error(resp, 415, "unsupported_media_type")
+    assert db.rows(integration["id"]) == before
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8",
+                                          "application/json;charset=UTF-8"])
+def test_json_with_charset_is_accepted(api, ws, owner, content_type):
+    resp = api.post("/api/integrations", owner, data=body_text(ws.id).encode(),
+                    headers={"Content-Type": content_type})
+    expect_ok(resp, 201)
+
+
+def test_restore_accepts_empty_body_without_content_type(api, owner, integration):
+    expect_ok(api.delete(ipath(integration), owner))
+    resp = api.post(ipath(integration, "/restore"), owner, data=b"")
+    assert expect_ok(resp)["deletedAt"] is None
+
+
+# --------------------------------------------------------------------------- sizes
+
+@pytest.mark.parametrize("size", [2 * MIB, MIB + 1024])
+def test_body_over_1_mib_is_413(api, ws, owner, size):
+    slug = new_slug()
+    data = body_text(ws.id, slug=slug).encode()
+    data = data[:-1] + b',"description":"' + b"d" * size + b'"}'
+    resp = api.post("/api/integrations", owner, data=data, headers=JSON)
+    expect_error(resp, 413, "payload_too_large")
+    assert_slug_free(api, owner, ws.id, slug)
+
+
+def test_chunked_body_over_1_mib_is_413(api, ws, owner):
+    chunks = [body_text(ws.id).encode()[:-1] + b',"description":"'] \
+        + [b"d" * 65536] * 32 + [b'"}']
+    resp = api.post("/api/integrations", owner, data=iter(chunks), headers=JSON)
+    expect_error(resp, 413, "payload_too_large")
+
+
+def test_patch_body_over_1_mib_is_413(api, db, owner, integration):
+    before = db.rows(integration["id"])
+    data = b'{"description":"' + b"d" * (2 * MIB) + b'"}'
+    expect_error(api.patch(ipath(integration), owner, data=data, headers=JSON),
+                 413, "payload_too_large")
+    assert db.rows(integration["id"]) == before
+
+
+def test_body_just_under_1_mib_is_accepted(api, ws, owner):
+    """The limit is 1 MiB, not less."""
+    resp = api.post("/api/integrations", owner, data=body_of_size(ws.id, MIB - 1024),
+                    headers=JSON)
+    got = expect_ok(resp, 201)
+    assert len(got["variablesSchema"]["description"]) > MIB - 2048
+
+
+# --------------------------------------------------------------------------- JSON parsing
+
+INVALID_JSON = {
+    "syntax-missing-value": '{{"workspaceId":"{ws}","slug":"abc","name":}}',
+    "syntax-trailing-comma": '{{"workspaceId":"{ws}","slug":"abc","name":"x",}}',
+    "syntax-unterminated": '{{"workspaceId":"{ws}","slug":"abc","name":"x"',
+    "syntax-comment": '{{/* c */"workspaceId":"{ws}","slug":"abc","name":"x"}}',
+    "trailing-garbage": '{{"workspaceId":"{ws}","slug":"abc","name":"x"}} x',
+    "trailing-second-object": '{{"workspaceId":"{ws}","slug":"abc","name":"x"}}{{}}',
+    "nan": '{{"workspaceId":"{ws}","slug":"abc","name":"x","variablesSchema":{{"maximum":NaN}}}}',
+    "infinity": '{{"workspaceId":"{ws}","slug":"abc","name":"x",'
+                '"variablesSchema":{{"maximum":Infinity}}}}',
+    "minus-infinity": '{{"workspaceId":"{ws}","slug":"abc","name":"x",'
+                      '"variablesSchema":{{"minimum":-Infinity}}}}',
+    "single-quoted-keys": "{{'workspaceId':'{ws}','slug':'abc','name':'x'}}",
+    "duplicate-keys": '{{"workspaceId":"{ws}","slug":"abc","name":"x","name":"y"}}',
+    "duplicate-keys-nested": '{{"workspaceId":"{ws}","slug":"abc","name":"x",'
+                             '"variablesSchema":{{"type":"object","type":"string"}}}}',
+    "nesting-40-deep": '{{"workspaceId":"{ws}","slug":"abc","name":"x","variablesSchema":'
+                       + '{{"a":' * 39 + "1" + "}}" * 39 + "}}",
+    "integer-2-pow-70": '{{"workspaceId":"{ws}","slug":"abc","name":"x",'
+                        '"variablesSchema":{{"maximum":1180591620717411303424}}}}',
+    "integer-2-pow-63": '{{"workspaceId":"{ws}","slug":"abc","name":"x",'
+                        '"variablesSchema":{{"maximum":9223372036854775808}}}}',
+    "integer-minus-2-pow-70": '{{"workspaceId":"{ws}","slug":"abc","name":"x",'
+                              '"variablesSchema":{{"minimum":-1180591620717411303424}}}}',
+}
+INVALID_UTF8 = {
+    "utf8-ff-byte": b"\xff",
+    "utf8-overlong-slash": b"\xc0\xaf",
+    "utf8-truncated-euro": b"\xe2\x82",
+    "utf8-lone-continuation": b"\x80",
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID_JSON) + sorted(INVALID_UTF8))
+def test_invalid_json_is_400_invalid_json(api, ws, owner, case):
+    if case in INVALID_JSON:
+        data = INVALID_JSON[case].format(ws=ws.id).encode()
+    else:
+        data = f'{{"workspaceId":"{ws.id}","slug":"abc","name":"'.encode() \
+            + INVALID_UTF8[case] + b'"}'
+    resp = api.post("/api/integrations", owner, data=data, headers=JSON)
+    expect_error(resp, 400, "invalid_json")
+
+
+def test_invalid_json_in_patch_is_400(api, db, owner, integration):
+    before = db.rows(integration["id"])
+    resp = api.patch(ipath(integration), owner, data=b'{"name":"a","name":"b"}', headers=JSON)
+    expect_error(resp, 400, "invalid_json")
+    assert db.rows(integration["id"]) == before
+
+
+@pytest.mark.parametrize("value", ["2^63-1", "nested-10", "unicode", "trailing-whitespace"])
+def test_valid_json_edges_are_accepted(api, ws, owner, value):
+    nested = {"type": "object"}
+    for _ in range(5):
+        nested = {"type": "object", "properties": {"a": nested}}
+    cases = {
+        "2^63-1": body_text(ws.id, '"variablesSchema":{"maximum":9223372036854775807}'),
+        "nested-10": body_text(ws.id, '"variablesSchema":' + json.dumps(nested)),
+        "unicode": body_text(ws.id, '"description":"Zürich ✓ 🚀 \\u00e9"'),
+        "trailing-whitespace": body_text(ws.id) + " \r\n\t",
+    }
+    got = expect_ok(api.post("/api/integrations", owner, data=cases[value].encode("utf-8"),
+                             headers=JSON), 201)
+    if value == "unicode":
+        assert got["description"] == "Zürich ✓ 🚀 é"
+    if value == "2^63-1":
+        assert got["variablesSchema"] == {"maximum": 9223372036854775807}
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\ud800", "\\udc00x"])
+def test_string_escapes_postgres_cannot_store_are_400(api, ws, owner, escape):
+    """NUL and lone surrogates are legal JSON text, but no jsonb value: a 400, never a 500."""
+    resp = api.post("/api/integrations", owner, headers=JSON,
+                    data=body_text(ws.id, f'"description":"a{escape}b"').encode())
+    assert resp.status_code == 400, resp.text[:300]
+    assert resp.json()["code"] in ("invalid_json", "validation_failed"), resp.json()
+
+
+def test_missing_body_is_400(api, owner, integration):
+    expect_error(api.post("/api/integrations", owner, data=b"", headers=JSON),
+                 400, "validation_failed")
+    expect_error(api.post("/api/integrations", owner), 400, "validation_failed")
+    expect_error(api.patch(ipath(integration), owner, data=b"", headers=JSON),
+                 400, "validation_failed")
+
+
+def test_body_on_delete_is_400_and_deletes_nothing(api, owner, integration):
+    resp = api.delete(ipath(integration), owner, json={"force": True})
+    expect_error(resp, 400, "validation_failed")
+    assert expect_ok(api.get(ipath(integration), owner))["deletedAt"] is None
+
+
+@pytest.mark.parametrize("text", ["[]", '"string"', "1", "null", "true"])
+def test_body_not_an_object_is_400(api, owner, integration, text):
+    expect_error(api.post("/api/integrations", owner, data=text.encode(), headers=JSON),
+                 400, "validation_failed")
+    expect_error(api.patch(ipath(integration), owner, data=text.encode(), headers=JSON),
+                 400, "validation_failed")
+
+
+# --------------------------------------------------------------------------- query string
+
+def test_unknown_query_parameter_on_get_is_400(api, owner, integration):
+    resp = api.get(ipath(integration), owner, params={"foo": "1"})
+    expect_error(resp, 400, "validation_failed", "?foo")
+
+
+def test_unknown_query_parameter_on_delete_is_400_and_deletes_nothing(api, owner, integration):
+    resp = api.delete(ipath(integration), owner, params={"force": "true"})
+    expect_error(resp, 400, "validation_failed", "?force")
+    assert expect_ok(api.get(ipath(integration), owner))["deletedAt"] is None
+
+
+def test_unknown_query_parameter_on_create_is_400_and_creates_nothing(api, ws, owner):
+    slug = new_slug()
+    resp = api.post("/api/integrations", owner, params={"dryRun": "1"},
+                    data=body_text(ws.id, slug=slug).encode(), headers=JSON)
+    expect_error(resp, 400, "validation_failed", "?dryRun")
+    assert_slug_free(api, owner, ws.id, slug)
+
+
+# --------------------------------------------------------------------------- request id
+
+@pytest.mark.parametrize("rid", ["e2e-abc.123_X", "a", "Z" * 128])
+def test_valid_request_id_is_echoed(api, owner, integration, rid):
+    ok = api.get(ipath(integration), owner, headers={"X-Request-Id": rid})
+    expect_ok(ok)
+    assert ok.headers["X-Request-Id"] == rid
+    err = api.get("/api/nope", owner, headers={"X-Request-Id": rid})
+    assert err.headers["X-Request-Id"] == rid and err.json()["requestId"] == rid
+
+
+@pytest.mark.parametrize("rid", ["has space", "Z" * 129, "<script>", "semi;colon"])
+def test_invalid_request_id_is_replaced(api, owner, integration, rid):
+    resp = api.get(ipath(integration), owner, headers={"X-Request-Id": rid})
+    expect_ok(resp)
+    assert resp.headers["X-Request-Id"] not in ("", rid)
+
+
+def test_request_ids_differ_between_requests(api, owner, integration):
+    ids = {api.get(ipath(integration), owner).headers["X-Request-Id"] for _ in range(3)}
+    assert len(ids) == 3
+
+
+# --------------------------------------------------------------------------- health
+
+def test_healthz_needs_no_token(api):
+    assert expect_ok(api.get("/api/healthz")) == {"status": "ok"}
