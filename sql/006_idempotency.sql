@@ -65,11 +65,14 @@ as $$
     values (caller_sub, key, request_hash, status, body, location, etag)
 $$;
 
+-- Housekeeping run by the maintenance timer as the schema owner, never by the workers.
+create schema if not exists maintenance;
+
 /**
- * Removes keys older than 24 hours; returns how many. Run by the maintenance timer.
+ * Removes keys older than 24 hours; returns how many.
  */
-create function api.idempotency_cleanup() returns bigint
-language sql security definer set search_path = core, api, pg_temp
+create function maintenance.idempotency_cleanup() returns bigint
+language sql set search_path = core, pg_temp
 as $$
     with gone as (
         delete from core.idempotency_keys where created_at < clock_timestamp() - interval '24 hours'
@@ -80,7 +83,7 @@ $$;
 
 revoke execute on function api.idempotency_begin(text, text, text),
     api.idempotency_finish(text, text, text, int, text, text, text),
-    api.idempotency_cleanup() from public;
+    maintenance.idempotency_cleanup() from public;
 grant execute on function api.idempotency_begin(text, text, text),
     api.idempotency_finish(text, text, text, int, text, text, text)
     to integrations_api;

@@ -244,7 +244,8 @@ def test_create_malformed_workspace_id_is_400(api, owner, workspace_id):
 def test_get_etag_is_stable(api, owner, integration):
     first = api.get(ipath(integration), owner)
     second = api.get(ipath(integration), owner)
-    expect_ok(first), expect_ok(second)
+    expect_ok(first)
+    expect_ok(second)
     assert first.headers["ETag"] == second.headers["ETag"]
 
 

@@ -1,7 +1,7 @@
 -- sql/002_integrations.sql: representation, read scope, create / get / patch / delete /
 -- restore / purge, version immutability.
 BEGIN;
-select plan(93);
+select plan(94);
 
 \set owner_a '{"sub": "usr_pgtap_owner", "workspaces": {"ws_pgtap_a": "owner"}}'
 \set admin_a '{"sub": "usr_pgtap_admin", "workspaces": {"ws_pgtap_a": "admin"}}'
@@ -27,19 +27,22 @@ end
 $$;
 
 -- Definitions and privileges
-select is(array(select oid::regprocedure::text from pg_proc
-                where pronamespace = 'api'::regnamespace order by 1),
-          array['api.integration_create(jsonb,jsonb)', 'api.integration_delete(jsonb,text)',
-                'api.integration_get(jsonb,text)', 'api.integration_patch(jsonb,text,jsonb,text)',
-                'api.integration_purge(jsonb,text)', 'api.integration_restore(jsonb,text)'],
-          'api functions and their signatures');
+select ok(array(select oid::regprocedure::text from pg_proc
+                where pronamespace = 'api'::regnamespace)
+          @> array['api.integration_create(jsonb,jsonb)', 'api.integration_delete(jsonb,text)',
+                   'api.integration_get(jsonb,text)', 'api.integration_patch(jsonb,text,jsonb,text)',
+                   'api.integration_purge(jsonb,text)', 'api.integration_restore(jsonb,text)'],
+          'lifecycle functions and their signatures');
 select is((select count(*) from pg_proc
            where pronamespace = 'api'::regnamespace
-             and not (prosecdef
-                      and proconfig = array['search_path=core, api, pg_temp']
-                      and prorettype = 'api.reply'::regtype)),
+             and not (prosecdef and proconfig = array['search_path=core, api, pg_temp'])),
           0::bigint,
-          'api functions: security definer, fixed search_path, return api.reply');
+          'api functions: security definer, fixed search_path');
+select is((select count(*) from pg_proc
+           where oid::regprocedure::text like 'api.integration\_%'
+             and prorettype <> 'api.reply'::regtype),
+          0::bigint,
+          'integration functions return api.reply');
 select is((select count(*) from pg_proc
            where pronamespace = 'api'::regnamespace
              and has_function_privilege('public', oid, 'execute')),
