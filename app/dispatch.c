@@ -67,6 +67,21 @@ static bool query_or_reply(const struct route *route, struct request *req, struc
 	return false;
 }
 
+/* Header values that reach the database: entity tags are printable ASCII (RFC 9110). */
+static bool headers_or_reply(struct request *req, struct response *resp)
+{
+	const char *c;
+
+	for (c = req->if_match; c != NULL && *c != '\0'; c++) {
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e) {
+			problem_reply(resp, req, 400, "validation_failed",
+				      "If-Match must be * or a list of entity tags");
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool body_or_reply(const struct route *route, struct request *req, struct response *resp)
 {
 	struct validation v = { .arena = req->arena, .n_errors = 0 };
@@ -113,7 +128,7 @@ void dispatch(const struct route *table, size_t n_routes, struct request *req,
 
 	if (!route_or_reply(table, n_routes, req, resp, &route) ||
 	    !auth_or_reply(route, req, resp, now) || !query_or_reply(route, req, resp) ||
-	    !body_or_reply(route, req, resp))
+	    !headers_or_reply(req, resp) || !body_or_reply(route, req, resp))
 		return;
 	if (req->method == HTTP_POST && req->idempotency_key != NULL && !route->public)
 		idempotency_run(route->handler, req, resp);

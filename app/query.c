@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "values.h"
+
 static int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -69,6 +71,11 @@ void query_parse(struct request *req, const char *const *allowed, struct validat
 					   : arena_strdup(req->arena, "");
 			if (name == NULL || value == NULL) {
 				validation_add(v, "?", "malformed percent-encoding in the query string");
+				return;
+			}
+			/* Everything decoded here may reach the database, which takes UTF-8 only. */
+			if (!value_is_utf8(name, strlen(name)) || !value_is_utf8(value, strlen(value))) {
+				validation_add(v, "?", "the query string is not UTF-8");
 				return;
 			}
 			if (!name_allowed(allowed, name)) {

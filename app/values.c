@@ -119,3 +119,43 @@ bool value_is_semver(const char *s)
 	}
 	return *s == '\0';
 }
+
+bool value_is_utf8(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned cp;
+		size_t n, k;
+
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (u[i] >= 0xC2 && u[i] <= 0xDF) {
+			n = 2;
+			cp = u[i] & 0x1F;
+		} else if (u[i] >= 0xE0 && u[i] <= 0xEF) {
+			n = 3;
+			cp = u[i] & 0x0F;
+		} else if (u[i] >= 0xF0 && u[i] <= 0xF4) {
+			n = 4;
+			cp = u[i] & 0x07;
+		} else {
+			return false;
+		}
+		if (len - i < n)
+			return false;
+		for (k = 1; k < n; k++) {
+			if ((u[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (u[i + k] & 0x3F);
+		}
+		if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return false;
+		i += n;
+	}
+	return true;
+}

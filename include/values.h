@@ -2,6 +2,7 @@
 #define INTEGRATIONS_VALUES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * Checks of caller-supplied scalars, done in C so that a bad value is a 400
@@ -12,5 +13,8 @@
 bool value_is_timestamp(const char *s);
 /* SemVer 2.0: MAJOR.MINOR.PATCH(-prerelease)?(+build)?, no leading zeros, numbers <= 20 digits. */
 bool value_is_semver(const char *s);
+
+/* Whether len bytes of s are well-formed UTF-8 (shortest forms, no surrogates, <= U+10FFFF). */
+bool value_is_utf8(const char *s, size_t len);
 
 #endif

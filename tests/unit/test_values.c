@@ -42,6 +42,20 @@ START_TEST(semver)
 }
 END_TEST
 
+START_TEST(utf8)
+{
+	ck_assert(value_is_utf8("", 0));
+	ck_assert(value_is_utf8("plain", 5));
+	ck_assert(value_is_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14));
+	ck_assert(!value_is_utf8("\xff", 1));
+	ck_assert(!value_is_utf8("a\x80" "b", 3));
+	ck_assert(!value_is_utf8("\xc0\xaf", 2));         /* overlong '/' */
+	ck_assert(!value_is_utf8("\xed\xa0\x80", 3));     /* surrogate */
+	ck_assert(!value_is_utf8("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
+	ck_assert(!value_is_utf8("\xe2\x82", 2));         /* truncated */
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("values");
@@ -49,6 +63,7 @@ Suite *make_suite(void)
 
 	tcase_add_test(tc, timestamps);
 	tcase_add_test(tc, semver);
+	tcase_add_test(tc, utf8);
 	suite_add_tcase(s, tc);
 	return s;
 }
