@@ -1,5 +1,7 @@
 #include "access_log.h"
 
+#include "route.h"
+
 #include <stdio.h>
 #include <time.h>
 
@@ -21,6 +23,11 @@ void access_log_write(const struct request *req, const struct response *resp, do
 	strbuf_json_string(&line, req->method_name != NULL ? req->method_name : "");
 	strbuf_puts(&line, ",\"path\":");
 	strbuf_json_string(&line, req->path != NULL ? req->path : "");
+	strbuf_puts(&line, ",\"route\":");
+	if (req->route != NULL)
+		strbuf_json_string(&line, req->route->pattern);
+	else
+		strbuf_puts(&line, "null");
 	strbuf_printf(&line, ",\"status\":%d,\"durationMs\":%.3f,\"sub\":", resp->status, duration_ms);
 	if (req->caller.sub != NULL)
 		strbuf_json_string(&line, req->caller.sub);

@@ -28,6 +28,7 @@ static bool route_or_reply(const struct route *table, size_t n, struct request *
 
 	*route = route_lookup(table, n, req->method, req->path, req->arena, req->path_params,
 			      &allowed);
+	req->route = *route;
 	if (*route != NULL)
 		return true;
 	if (allowed == 0) {

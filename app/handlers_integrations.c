@@ -22,7 +22,7 @@ static const struct field_spec integration_create_fields[] = {
 	  .check = validate_nonblank, .check_message = "must not be blank" },
 	{ .name = "trustTier", .type = FIELD_STRING, .enum_values = trust_tiers,
 	  .check_message = TRUST_TIER_MESSAGE },
-	{ .name = "manifest", .type = FIELD_OBJECT },
+	{ .name = "manifest", .type = FIELD_OBJECT, .check_json = manifest_validate },
 	{ .name = "variablesSchema", .type = FIELD_OBJECT },
 	{ .name = "authConfig", .type = FIELD_OBJECT },
 };
@@ -35,7 +35,7 @@ static const struct field_spec integration_patch_fields[] = {
 	  .check = validate_http_url, .check_message = "must be an http(s) URL" },
 	{ .name = "trustTier", .type = FIELD_STRING, .enum_values = trust_tiers,
 	  .check_message = TRUST_TIER_MESSAGE },
-	{ .name = "manifest", .type = FIELD_OBJECT },
+	{ .name = "manifest", .type = FIELD_OBJECT, .check_json = manifest_validate },
 	{ .name = "variablesSchema", .type = FIELD_OBJECT },
 	{ .name = "authConfig", .type = FIELD_OBJECT },
 };

@@ -78,3 +78,21 @@ const struct list_resource list_integrations = {
 	"integrations",		   "core.integrations",	    integration_fields,
 	N(integration_fields), integration_relations, N(integration_relations)
 };
+
+static const struct list_field entity_fields[] = {
+	{ "id", "id", LT_TEXT, false, NULL },
+	{ "workspaceId", "workspace_id", LT_TEXT, false, NULL },
+	{ "kind", "kind", LT_TEXT, false, NULL },
+	{ "slug", "slug", LT_TEXT, false, NULL },
+	{ "name", "name", LT_TEXT, false, NULL },
+	{ "currentVersionId", "current_version_id", LT_TEXT, false, NULL },
+	{ "sourceInstallMemberId", "source_install_member_id", LT_TEXT, true, NULL },
+	{ "createdBy", "created_by", LT_TEXT, false, NULL },
+	{ "createdAt", "created_at", LT_TIMESTAMP, false, NULL },
+	{ "updatedAt", "updated_at", LT_TIMESTAMP, false, NULL },
+	{ "deletedAt", "deleted_at", LT_TIMESTAMP, true, NULL },
+};
+
+const struct list_resource list_entities = {
+	"entities", "core.entities", entity_fields, N(entity_fields), NULL, 0
+};

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "worker.h"
+#include "metrics.h"
+#include "route.h"
 
 #define DRAIN_TIMEOUT_SECONDS 30
 /* A worker that dies this soon after its start is respawned after a pause, not at once. */
@@ -171,6 +173,9 @@ int supervisor_run(const struct config *cfg, int listen_fd)
 	sigaddset(&set, SIGHUP);
 	/* Signals are taken synchronously with sigtimedwait: no handler races the bookkeeping. */
 	sigprocmask(SIG_BLOCK, &set, &p.old_mask);
+	/* Request counters shared by every worker: mapped before the first fork. */
+	if (metrics_init(api_routes_count) < 0)
+		perror("integrations-api: metrics counters");
 	fill_vacant(&p, time(NULL));
 	for (;;) {
 		sig = sigtimedwait(&set, NULL, &tick);

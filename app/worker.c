@@ -13,6 +13,7 @@
 #include "access_log.h"
 #include "db.h"
 #include "dispatch.h"
+#include "metrics.h"
 #include "route.h"
 
 static volatile sig_atomic_t stopping;
@@ -94,6 +95,8 @@ static void request_from_fcgi(FCGX_Request *fr, struct request *req)
 	req->content_type = param(fr, a, "CONTENT_TYPE");
 	req->if_match = param(fr, a, "HTTP_IF_MATCH");
 	req->idempotency_key = param(fr, a, "HTTP_IDEMPOTENCY_KEY");
+	/* Set only by nginx's loopback metrics server; no HTTP header can produce it. */
+	req->metrics_scrape = FCGX_GetParam("INTEGRATIONS_METRICS_SCRAPE", fr->envp) != NULL;
 	read_body(fr, req);
 }
 
@@ -138,6 +141,7 @@ static void serve(const struct config *cfg, struct db *db, struct arena *a, FCGX
 	response_init(&resp, a);
 	dispatch(api_routes, api_routes_count, &req, &resp, time(NULL));
 	write_response(fr, &req, &resp);
+	metrics_record(&req, &resp);
 	access_log_write(&req, &resp, elapsed_ms(&start));
 }
 

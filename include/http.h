@@ -37,6 +37,7 @@ struct caller {
 
 struct db;
 struct config;
+struct route;
 
 /* One request, independent of FastCGI so handlers can be driven by tests. All strings live in arena. */
 struct request {
@@ -56,7 +57,10 @@ struct request {
 	size_t body_len;
 	bool body_too_large;
 
+	bool metrics_scrape; /* came through nginx's loopback metrics server */
+
 	/* Filled in by the dispatcher before a handler runs. */
+	const struct route *route; /* NULL when no route matched */
 	struct caller caller;
 	const char *path_params[HTTP_MAX_PATH_PARAMS];
 	struct query_param query[HTTP_MAX_QUERY_PARAMS];

@@ -74,6 +74,8 @@ create table if not exists public.schema_migrations (
     filename   text primary key,
     applied_at timestamptz not null default now()
 );
+-- /api/readyz compares the migrations a worker was built with against this table.
+grant select on public.schema_migrations to integrations_api;
 SQL
 }
 

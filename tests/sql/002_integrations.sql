@@ -346,7 +346,7 @@ select throws_ok(format('update core.integration_versions set changelog = %L whe
                  '23001', null, 'versions: no update');
 select throws_ok(format('delete from core.integration_versions where integration_id = %L', :'other'),
                  '23001', null, 'versions: no delete outside purge');
-select throws_ok('truncate core.integration_installs, core.integration_versions', '23001', null, 'versions: no truncate');
+select throws_ok('truncate core.integration_installs, core.integration_versions cascade', '23001', null, 'versions: no truncate');
 delete from core.integration_installs where integration_id = :'other';
 set local integrations.purging = on;
 select lives_ok(format('delete from core.integration_versions where integration_id = %L', :'other'),

@@ -179,7 +179,13 @@ END_TEST
 
 /* ---- the service's own table ---- */
 
-START_TEST(api_healthz_is_the_only_public_route)
+static bool public_by_design(const char *pattern)
+{
+	return strcmp(pattern, "/api/healthz") == 0 || strcmp(pattern, "/api/readyz") == 0 ||
+	       strcmp(pattern, "/metrics") == 0;
+}
+
+START_TEST(only_health_and_metrics_routes_are_public)
 {
 	const struct route *r = lookup_api(HTTP_GET, "/api/healthz");
 	size_t i;
@@ -188,7 +194,7 @@ START_TEST(api_healthz_is_the_only_public_route)
 	ck_assert_ptr_eq(r->handler, handle_healthz);
 	ck_assert(r->public);
 	for (i = 0; i < api_routes_count; i++)
-		ck_assert_msg(api_routes[i].public == (strcmp(api_routes[i].pattern, "/api/healthz") == 0),
+		ck_assert_msg(api_routes[i].public == public_by_design(api_routes[i].pattern),
 			      "%s is public", api_routes[i].pattern);
 }
 END_TEST
@@ -275,7 +281,7 @@ Suite *make_suite(void)
 	suite_add_tcase(s, own);
 
 	tcase_add_checked_fixture(api, setup, teardown);
-	tcase_add_test(api, api_healthz_is_the_only_public_route);
+	tcase_add_test(api, only_health_and_metrics_routes_are_public);
 	tcase_add_test(api, api_integration_routes);
 	tcase_add_test(api, api_405_allow);
 	tcase_add_test(api, api_404);

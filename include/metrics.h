@@ -1,0 +1,37 @@
+#ifndef INTEGRATIONS_METRICS_H
+#define INTEGRATIONS_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http.h"
+
+/*
+ * Request counters shared by every worker of one supervisor: an anonymous
+ * MAP_SHARED mapping made by the supervisor before it forks, incremented with
+ * atomic adds, read by GET /metrics in any worker. docs/operations.md
+ * ("Observability") lists the series.
+ */
+
+/* Maps the counters for n_routes routes (api_routes). Call once, before forking. Returns 0 or -1. */
+int metrics_init(size_t n_routes);
+
+/*
+ * Counts one answered request by the route it matched (api_routes; none: the
+ * "unmatched" series) and its status; a worker's own 503 counts as a database
+ * "unavailable" error and a 500 as a database "internal" error (every 500 the
+ * workers produce comes from an unexpected SQL error). No-op before metrics_init.
+ */
+void metrics_record(const struct request *req, const struct response *resp);
+
+/* GET /metrics: the Prometheus text exposition, or 404 unless the request came through nginx's loopback metrics server. */
+void handle_metrics(struct request *req, struct response *resp);
+
+/*
+ * GET /api/readyz (app/handlers_health.c): 200 {"status":"ready"} when the
+ * database answers and every migration this binary was built with is recorded
+ * in public.schema_migrations; else 503 unavailable.
+ */
+void handle_readyz(struct request *req, struct response *resp);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * libFuzzer driver: request bodies. The input is a POST/PATCH body exactly as the worker
+ * receives it (any bytes). It goes through json_parse_strict() and, when that accepts it,
+ * through validate_body() with every body spec the routes use.
+ *
+ * Invariants checked beyond "no crash, no leak, no UB":
+ *  - a refusal has a reason and no tree; an acceptance has a tree (json-c's NULL only for the
+ *    text null);
+ *  - an accepted tree holds nothing PostgreSQL's jsonb would refuse (docs/api-conventions.md,
+ *    "JSON bodies"): no NUL byte in a key or string, only well-formed UTF-8 without
+ *    surrogates, nesting at most JSON_MAX_DEPTH;
+ *  - every validation problem has a JSON-pointer path ("" or starting with '/') and a message.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "arena.h"
+#include "fuzz_common.h"
+#include "handlers.h"
+#include "json_strict.h"
+#include "validate.h"
+
+static bool utf8_ok(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i], cp, len, k;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			len = 2, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			len = 3, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			len = 4, cp = c & 0x07;
+		else
+			return false;
+		if (i + len > n)
+			return false;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+static void check_text(const char *what, const char *s, size_t n)
+{
+	FUZZ_ASSERT(memchr(s, '\0', n) == NULL, "an accepted %s holds a NUL byte", what);
+	FUZZ_ASSERT(utf8_ok((const unsigned char *)s, n), "an accepted %s is not valid UTF-8", what);
+}
+
+/* Walks the accepted tree; returns its depth (a scalar is 0). */
+static int check_tree(struct json_object *o)
+{
+	int depth = 0, d;
+	size_t i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_object: {
+		json_object_object_foreach(o, key, child)
+		{
+			check_text("object key", key, strlen(key));
+			d = check_tree(child);
+			depth = d > depth ? d : depth;
+		}
+		return depth + 1;
+	}
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++) {
+			d = check_tree(json_object_array_get_idx(o, i));
+			depth = d > depth ? d : depth;
+		}
+		return depth + 1;
+	case json_type_string:
+		check_text("string", json_object_get_string(o), (size_t)json_object_get_string_len(o));
+		return 0;
+	case json_type_double:
+		FUZZ_ASSERT(json_object_get_double(o) == json_object_get_double(o) &&
+				    json_object_get_double(o) - json_object_get_double(o) == 0,
+			    "an accepted number is not finite");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static void validate_with(const struct body_spec *spec, struct json_object *body, struct arena *a)
+{
+	struct validation v = { .arena = a, .n_errors = 0 };
+	size_t i;
+
+	validate_body(spec, body, &v);
+	FUZZ_ASSERT(v.n_errors <= VALIDATE_MAX_ERRORS, "%zu errors", v.n_errors);
+	for (i = 0; i < v.n_errors; i++) {
+		FUZZ_ASSERT(v.errors[i].path != NULL && v.errors[i].message != NULL,
+			    "error %zu lacks a path or message", i);
+		FUZZ_ASSERT(v.errors[i].path[0] == '\0' || v.errors[i].path[0] == '/',
+			    "error path '%s' is not a JSON pointer", v.errors[i].path);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct arena *a = arena_new();
+	char *body = fuzz_strndup(data, size); /* the worker's body buffer is NUL-terminated too */
+	struct json_object *obj = (struct json_object *)1;
+	const char *why = NULL;
+
+	if (json_parse_strict(body, size, &obj, &why) < 0) {
+		FUZZ_ASSERT(obj == NULL, "a refused body left a tree behind");
+		FUZZ_ASSERT(why != NULL && why[0] != '\0', "a refused body has no reason");
+	} else {
+		/* json-c represents the JSON text null as NULL: only that text may leave no tree. */
+		if (obj == NULL) {
+			size_t i = 0, n = size;
+
+			while (i < n && strchr(" \t\r\n", body[i]) != NULL && body[i] != '\0')
+				i++;
+			while (n > i && strchr(" \t\r\n", body[n - 1]) != NULL && body[n - 1] != '\0')
+				n--;
+			FUZZ_ASSERT(n - i == 4 && memcmp(body + i, "null", 4) == 0,
+				    "an accepted body other than null has no tree");
+		}
+		json_defer_put(a, obj);
+		FUZZ_ASSERT(check_tree(obj) <= JSON_MAX_DEPTH, "an accepted body nests deeper than %d",
+			    JSON_MAX_DEPTH);
+		validate_with(&integration_create_body, obj, a);
+		validate_with(&integration_patch_body, obj, a);
+		validate_with(&empty_body, obj, a);
+	}
+	arena_free(a);
+	free(body);
+	return 0;
+}
