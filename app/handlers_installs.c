@@ -192,21 +192,6 @@ static const char *parse_ids(struct request *req, const char *text, struct valid
 }
 
 /*
- * The list engine's default order is [{"createdAt": "desc"}], and installs
- * have no createdAt: an install is created by being installed, so its
- * default is installedAt, given as if the caller had asked for it. The
- * dispatcher admits only install_list_params, so there is room for it.
- */
-static void default_order(struct request *req)
-{
-	if (request_query(req, "orderBy") != NULL || req->n_query == HTTP_MAX_QUERY_PARAMS)
-		return;
-	req->query[req->n_query].name = "orderBy";
-	req->query[req->n_query].value = "[{\"installedAt\":\"desc\"}]";
-	req->n_query++;
-}
-
-/*
  * Scope: the installs of the caller's workspaces ($1), live ones unless
  * include_deleted=true, narrowed to ids when given; then the shorthands.
  */
@@ -248,6 +233,5 @@ void handle_install_list(struct request *req, struct response *resp)
 		list_query_equals(&q, "workspace_id", "workspace_id", workspace);
 	if (integration != NULL)
 		list_query_equals(&q, "integration_id", "integration_id", integration);
-	default_order(req);
 	list_run(req, resp, &q);
 }

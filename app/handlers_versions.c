@@ -61,21 +61,6 @@ void handle_integration_members_preview(struct request *req, struct response *re
 	db_reply(req, resp, &preview_stmt, params);
 }
 
-/*
- * The list engine's default order is [{"createdAt": "desc"}], and versions
- * have no createdAt: a version is created by being published, so its
- * default is publishedAt, given as if the caller had asked for it. The
- * dispatcher admits only version_list_params, so there is room for it.
- */
-static void default_order(struct request *req)
-{
-	if (request_query(req, "orderBy") != NULL || req->n_query == HTTP_MAX_QUERY_PARAMS)
-		return;
-	req->query[req->n_query].name = "orderBy";
-	req->query[req->n_query].value = "[{\"publishedAt\":\"desc\"}]";
-	req->n_query++;
-}
-
 void handle_integration_version_list(struct request *req, struct response *resp)
 {
 	const char *params[] = { req->caller.json, req->path_params[0] };
@@ -103,6 +88,5 @@ void handle_integration_version_list(struct request *req, struct response *resp)
 		    " from core.integration_grants as g where g.integration_id = i.id"
 		    " and g.workspace_id = any($1::text[]))))))");
 	strbuf_printf(&q.shorthand_key, "integration=%s&", req->path_params[0]);
-	default_order(req);
 	list_run(req, resp, &q);
 }

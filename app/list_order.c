@@ -101,8 +101,8 @@ int list_order_parse(struct arena *a, const struct list_resource *res, const cha
 
 	memset(order, 0, sizeof(*order));
 	if (text == NULL) {
-		order->keys[0] = (struct list_order_key){ list_field_find(res, "createdAt"), DIR_DESC,
-							  NULLS_FIRST };
+		order->keys[0] = (struct list_order_key){ list_field_find(res, res->default_order),
+							  DIR_DESC, NULLS_FIRST };
 		order->n_keys = 1;
 	} else {
 		if (json_parse_strict(text, strlen(text), &parsed, &why) < 0) {

@@ -23,7 +23,11 @@ static const struct list_field version_fields[] = {
 };
 
 const struct list_resource list_versions = {
-	"integration_versions", "core.integration_versions", version_fields, N(version_fields), NULL, 0
+	.name = "integration_versions",
+	.table = "core.integration_versions",
+	.default_order = "publishedAt",
+	.fields = version_fields,
+	.n_fields = N(version_fields),
 };
 
 static const struct list_field install_fields[] = {
@@ -44,7 +48,11 @@ static const struct list_field install_fields[] = {
 };
 
 const struct list_resource list_installs = {
-	"integration_installs", "core.integration_installs", install_fields, N(install_fields), NULL, 0
+	.name = "integration_installs",
+	.table = "core.integration_installs",
+	.default_order = "installedAt",
+	.fields = install_fields,
+	.n_fields = N(install_fields),
 };
 
 static const struct list_field integration_fields[] = {
@@ -75,8 +83,13 @@ static const struct list_relation integration_relations[] = {
 };
 
 const struct list_resource list_integrations = {
-	"integrations",		   "core.integrations",	    integration_fields,
-	N(integration_fields), integration_relations, N(integration_relations)
+	.name = "integrations",
+	.table = "core.integrations",
+	.default_order = "createdAt",
+	.fields = integration_fields,
+	.n_fields = N(integration_fields),
+	.relations = integration_relations,
+	.n_relations = N(integration_relations),
 };
 
 static const struct list_field entity_fields[] = {
@@ -94,5 +107,9 @@ static const struct list_field entity_fields[] = {
 };
 
 const struct list_resource list_entities = {
-	"entities", "core.entities", entity_fields, N(entity_fields), NULL, 0
+	.name = "entities",
+	.table = "core.entities",
+	.default_order = "createdAt",
+	.fields = entity_fields,
+	.n_fields = N(entity_fields),
 };

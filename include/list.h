@@ -43,6 +43,7 @@ struct list_relation {
 struct list_resource {
 	const char *name;
 	const char *table;
+	const char *default_order; /* field listed newest first when orderBy is absent */
 	const struct list_field *fields;
 	size_t n_fields;
 	const struct list_relation *relations;
@@ -80,7 +81,7 @@ struct list_order {
 };
 
 /*
- * Parses orderBy JSON text (NULL: the default [{"createdAt": "desc"}]) and
+ * Parses orderBy JSON text (NULL: the resource's default_order, descending) and
  * appends the id tie-breaker. Problems go to v under "?orderBy".
  */
 int list_order_parse(struct arena *a, const struct list_resource *res, const char *text,
