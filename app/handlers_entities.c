@@ -143,8 +143,8 @@ void handle_entity_list(struct request *req, struct response *resp)
 		sql_param(&q.params, &q.scope, ids_array);
 		strbuf_puts(&q.scope, "::text[])");
 	}
-	strbuf_printf(&q.shorthand_key, "ids=%s&deleted=%s&", ids != NULL ? ids : "",
-		      include_deleted != NULL ? include_deleted : "");
+	list_query_key(&q, "ids", ids != NULL ? ids : "");
+	list_query_key(&q, "include_deleted", include_deleted != NULL ? include_deleted : "");
 	if (workspace != NULL)
 		list_query_equals(&q, "workspace_id", "workspace_id", workspace);
 	if (kind != NULL)
@@ -152,7 +152,7 @@ void handle_entity_list(struct request *req, struct response *resp)
 	if (name != NULL) {
 		strbuf_puts(&q.scope, " and e.name ilike ");
 		sql_param(&q.params, &q.scope, list_like_pattern(req->arena, name, true, true));
-		strbuf_printf(&q.shorthand_key, "name=%s&", name);
+		list_query_key(&q, "name", name);
 	}
 	list_run(req, resp, &q);
 }

@@ -227,8 +227,8 @@ void handle_install_list(struct request *req, struct response *resp)
 		sql_param(&q.params, &q.scope, ids_array);
 		strbuf_puts(&q.scope, "::text[])");
 	}
-	strbuf_printf(&q.shorthand_key, "ids=%s&deleted=%s&", ids != NULL ? ids : "",
-		      include_deleted != NULL ? include_deleted : "");
+	list_query_key(&q, "ids", ids != NULL ? ids : "");
+	list_query_key(&q, "include_deleted", include_deleted != NULL ? include_deleted : "");
 	if (workspace != NULL)
 		list_query_equals(&q, "workspace_id", "workspace_id", workspace);
 	if (integration != NULL)

@@ -69,9 +69,13 @@ static void integration_scope(struct list_query *q, const char *ids_param, bool 
 {
 	struct strbuf *s = &q->scope;
 
+	/*
+	 * The grants become one array computed once (an InitPlan), not a
+	 * correlated EXISTS per row, so each part of the OR can use its index.
+	 */
 	strbuf_puts(s, "(i.workspace_id = any($1::text[]) or i.visibility = 'public' "
-		       "or exists (select 1 from core.integration_grants g "
-		       "where g.integration_id = i.id and g.workspace_id = any($1::text[]))");
+		       "or i.id = any(array(select g.integration_id from core.integration_grants g "
+		       "where g.workspace_id = any($1::text[])))");
 	if (ids_param != NULL)
 		strbuf_printf(s, " or (i.visibility = 'unlisted' and i.id = any(%s::text[]))", ids_param);
 	strbuf_puts(s, ") and (i.deleted_at is null");
@@ -115,8 +119,8 @@ void handle_integration_list(struct request *req, struct response *resp)
 		return;
 	}
 	integration_scope(&q, ids_param, include_deleted != NULL && strcmp(include_deleted, "true") == 0);
-	strbuf_printf(&q.shorthand_key, "ids=%s&deleted=%s&", ids != NULL ? ids : "",
-		      include_deleted != NULL ? include_deleted : "");
+	list_query_key(&q, "ids", ids != NULL ? ids : "");
+	list_query_key(&q, "include_deleted", include_deleted != NULL ? include_deleted : "");
 	for (i = 0; i < sizeof(equality_shorthands) / sizeof(equality_shorthands[0]); i++) {
 		const char *value = request_query(req, equality_shorthands[i].param);
 
@@ -127,7 +131,7 @@ void handle_integration_list(struct request *req, struct response *resp)
 	if (name != NULL) {
 		strbuf_puts(&q.scope, " and i.name ilike ");
 		sql_param(&q.params, &q.scope, list_like_pattern(req->arena, name, true, true));
-		strbuf_printf(&q.shorthand_key, "name=%s&", name);
+		list_query_key(&q, "name", name);
 	}
 	list_run(req, resp, &q);
 }

@@ -87,6 +87,6 @@ void handle_integration_version_list(struct request *req, struct response *resp)
 		    " and (i.visibility in ('public', 'unlisted') or exists (select"
 		    " from core.integration_grants as g where g.integration_id = i.id"
 		    " and g.workspace_id = any($1::text[]))))))");
-	strbuf_printf(&q.shorthand_key, "integration=%s&", req->path_params[0]);
+	list_query_key(&q, "integration", req->path_params[0]);
 	list_run(req, resp, &q);
 }

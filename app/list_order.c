@@ -30,7 +30,7 @@ const struct list_field *list_field_find(const struct list_resource *res, const 
 const char *list_sort_expr(struct arena *a, const struct list_field *f, const char *alias)
 {
 	if (f->type == LT_SEMVER)
-		return arena_printf(a, "core.semver_key(%s.%s)", alias, f->column);
+		return arena_printf(a, "%s.%s_key", alias, f->column);
 	return arena_printf(a, "%s.%s", alias, f->column);
 }
 

@@ -27,7 +27,13 @@ void list_query_equals(struct list_query *q, const char *name, const char *colum
 {
 	strbuf_printf(&q->scope, " and %s.%s = ", q->alias, column);
 	sql_param(&q->params, &q->scope, value);
-	strbuf_printf(&q->shorthand_key, "%s=%s&", name, value);
+	list_query_key(q, name, value);
+}
+
+void list_query_key(struct list_query *q, const char *name, const char *value)
+{
+	/* Length-prefixed, so no value can pass for another combination of parameters. */
+	strbuf_printf(&q->shorthand_key, "%zu:%s=%zu:%s;", strlen(name), name, strlen(value), value);
 }
 
 struct page_request {

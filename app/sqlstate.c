@@ -23,6 +23,7 @@ static const struct {
 	{ "23505", 409, "conflict" },
 	{ "40001", 409, "conflict" },
 	{ "40P01", 409, "conflict" },
+	{ "57014", 503, "unavailable" }, /* statement_timeout: the database is overloaded */
 	{ "57P01", 503, "unavailable" },
 	{ "57P02", 503, "unavailable" },
 	{ "57P03", 503, "unavailable" },

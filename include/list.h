@@ -18,6 +18,11 @@
 #define LIST_MAX_IN_VALUES 100
 #define LIST_MAX_IDS 100
 
+/*
+ * LT_SEMVER fields order and compare by a stored generated column named after
+ * theirs, <column>_key = core.semver_key(<column>) (sql/008): computing the key
+ * per row per query was the cost of every SemVer sort and filter.
+ */
 enum list_type { LT_TEXT, LT_ENUM, LT_TIMESTAMP, LT_SEMVER, LT_JSON, LT_BOOL };
 
 /* A field callers may filter and sort on: its API name and the column behind it. */
@@ -52,7 +57,7 @@ struct list_resource {
 
 const struct list_field *list_field_find(const struct list_resource *res, const char *name);
 
-/* The SQL expression that orders a field ("core.semver_key(a.current_version)" for SemVer). */
+/* The SQL expression that orders a field ("a.current_version_key" for SemVer). */
 const char *list_sort_expr(struct arena *a, const struct list_field *f, const char *alias);
 
 /*
@@ -124,6 +129,8 @@ struct list_query {
 
 void list_query_init(struct list_query *q, struct request *req, const struct list_resource *res,
 		     const char *alias, const char *row_json);
+/* Adds a shorthand's name and value to the cursor fingerprint. */
+void list_query_key(struct list_query *q, const char *name, const char *value);
 /* ANDs "column = value" (value as a parameter) into the scope and the fingerprint. */
 void list_query_equals(struct list_query *q, const char *name, const char *column,
 		       const char *value);

@@ -65,7 +65,7 @@ START_TEST(scalar_operators)
 	ck_assert_str_eq(compile("{\"createdAt\":{\"gte\":\"2026-01-01T00:00:00Z\"}}"),
 			 "(((i.created_at >= $5::timestamptz)))");
 	ck_assert_str_eq(compile("{\"currentVersion\":{\"gt\":\"1.0.0\"}}"),
-			 "(((core.semver_key(i.current_version) > core.semver_key($6::text))))");
+			 "(((i.current_version_key > core.semver_key($6::text))))");
 }
 END_TEST
 
@@ -109,7 +109,7 @@ START_TEST(logic_and_relations)
 			 "(((((i.slug = $2::text))) or (not coalesce((((i.slug = $3::text))), false))))");
 	ck_assert_str_eq(compile("{\"versions\":{\"some\":{\"version\":{\"eq\":\"2.0.0\"}}}}"),
 			 "((exists (select 1 from core.integration_versions r1 where r1.integration_id = i.id "
-			 "and ((((core.semver_key(r1.version) = core.semver_key($4::text))))))))");
+			 "and ((((r1.version_key = core.semver_key($4::text))))))))");
 	ck_assert_str_eq(compile("{\"installs\":{\"every\":{\"deletedAt\":{\"isNull\":true}}}}"),
 			 "((not exists (select 1 from core.integration_installs r1 where r1.integration_id = i.id "
 			 "and r1.workspace_id = any($1::text[]) and not coalesce((((r1.deleted_at is null))), false))))");

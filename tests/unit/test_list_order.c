@@ -42,11 +42,11 @@ START_TEST(directions_and_nulls)
 	ck_assert_uint_eq(order.n_keys, 4);
 	ck_assert_str_eq(list_order_sql(a, &order, "i", false),
 			 "i.description asc nulls last, i.publisher desc nulls last, "
-			 "core.semver_key(i.current_version) asc nulls first, i.id asc");
+			 "i.current_version_key asc nulls first, i.id asc");
 	/* Reversed: every direction and every nulls position flips. */
 	ck_assert_str_eq(list_order_sql(a, &order, "i", true),
 			 "i.description desc nulls first, i.publisher asc nulls first, "
-			 "core.semver_key(i.current_version) desc nulls last, i.id desc");
+			 "i.current_version_key desc nulls last, i.id desc");
 }
 END_TEST
 

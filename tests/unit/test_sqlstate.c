@@ -37,7 +37,7 @@ static const struct {
 	/* anything else */
 	{ "XX000", 500, "internal" },
 	{ "57P04", 500, "internal" },
-	{ "57014", 500, "internal" },
+	{ "57014", 503, "unavailable" },
 	{ "23503", 500, "internal" },
 	{ "23514", 500, "internal" },
 	{ "40002", 500, "internal" },
