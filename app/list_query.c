@@ -16,6 +16,7 @@ void list_query_init(struct list_query *q, struct request *req, const struct lis
 	q->alias = alias;
 	q->row_json = row_json;
 	strbuf_init(&q->scope, req->arena);
+	strbuf_init(&q->common, req->arena);
 	strbuf_init(&q->shorthand_key, req->arena);
 	/* $1 is always the caller's workspaces: scopes and relation filters rely on it. */
 	q->params.values[0] = req->caller.workspace_array;
@@ -25,8 +26,8 @@ void list_query_init(struct list_query *q, struct request *req, const struct lis
 void list_query_equals(struct list_query *q, const char *name, const char *column,
 		       const char *value)
 {
-	strbuf_printf(&q->scope, " and %s.%s = ", q->alias, column);
-	sql_param(&q->params, &q->scope, value);
+	strbuf_printf(&q->common, " and %s.%s = ", q->alias, column);
+	sql_param(&q->params, &q->common, value);
 	list_query_key(q, name, value);
 }
 
@@ -133,12 +134,19 @@ static const char *page_sql(struct request *req, struct list_query *q, struct pa
 {
 	struct arena *a = req->arena;
 	struct strbuf sql;
-	const char *where = arena_printf(a, "(%s) and (%s)", q->scope.data, p->filter_sql);
+	const char *narrowing = arena_printf(a, "%s and (%s)", q->common.data, p->filter_sql);
+	const char *where = arena_printf(a, "(%s)%s", q->scope.data, narrowing);
 	size_t i;
 
 	strbuf_init(&sql, a);
-	strbuf_printf(&sql, "select t.total, t.other, p.* from (select (select count(*) from %s %s where %s) as total, ",
-		      q->res->table, q->alias, where);
+	strbuf_puts(&sql, "select t.total, t.other, p.* from (select ");
+	if (q->n_scope_parts == 0)
+		strbuf_printf(&sql, "(select count(*) from %s %s where %s)", q->res->table, q->alias,
+			      where);
+	for (i = 0; i < q->n_scope_parts; i++)
+		strbuf_printf(&sql, "%s(select count(*) from %s %s where (%s)%s)", i > 0 ? " + " : "",
+			      q->res->table, q->alias, q->scope_parts[i], narrowing);
+	strbuf_puts(&sql, " as total, ");
 	if (p->cursor_values != NULL)
 		strbuf_printf(&sql, "exists (select 1 from %s %s where %s and not coalesce(%s, false)) as other",
 			      q->res->table, q->alias, where,

@@ -17,6 +17,7 @@
 #define LIST_MAX_CONDITIONS 64
 #define LIST_MAX_IN_VALUES 100
 #define LIST_MAX_IDS 100
+#define LIST_MAX_SCOPE_PARTS 4
 
 /*
  * LT_SEMVER fields order and compare by a stored generated column named after
@@ -122,7 +123,15 @@ struct list_query {
 	const struct list_resource *res;
 	const char *alias;
 	const char *row_json; /* SQL: one row's JSON over alias */
-	struct strbuf scope;  /* SQL: the rows the caller may see, with shorthands ANDed in */
+	struct strbuf scope;  /* SQL: the rows the caller may see */
+	struct strbuf common; /* SQL: " and …" conditions of the shorthands, ANDed to the scope */
+	/*
+	 * Optionally, disjoint conditions whose OR is the scope: the total is then
+	 * the sum of one count per part, each of which an index can answer alone
+	 * (one count over an OR reads the whole table).
+	 */
+	const char *scope_parts[LIST_MAX_SCOPE_PARTS];
+	size_t n_scope_parts;
 	struct sql_params params;
 	struct strbuf shorthand_key; /* canonical shorthands, part of the cursor fingerprint */
 };
@@ -131,7 +140,7 @@ void list_query_init(struct list_query *q, struct request *req, const struct lis
 		     const char *alias, const char *row_json);
 /* Adds a shorthand's name and value to the cursor fingerprint. */
 void list_query_key(struct list_query *q, const char *name, const char *value);
-/* ANDs "column = value" (value as a parameter) into the scope and the fingerprint. */
+/* ANDs "column = value" (value as a parameter) into the common conditions and the fingerprint. */
 void list_query_equals(struct list_query *q, const char *name, const char *column,
 		       const char *value);
 
