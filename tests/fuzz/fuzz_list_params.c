@@ -66,9 +66,17 @@ static bool known_word(const char *w, size_t n)
 	for (r = 0; r < sizeof(resources) / sizeof(resources[0]); r++) {
 		const struct list_resource *res = resources[r];
 
-		for (i = 0; i < res->n_fields; i++)
-			if (strlen(res->fields[i].column) == n && memcmp(res->fields[i].column, w, n) == 0)
+		for (i = 0; i < res->n_fields; i++) {
+			const struct list_field *f = &res->fields[i];
+			size_t len = strlen(f->column);
+
+			if (len == n && memcmp(f->column, w, n) == 0)
 				return true;
+			/* SemVer fields order by their stored key column, <column>_key. */
+			if (f->type == LT_SEMVER && n == len + 4 && memcmp(f->column, w, len) == 0 &&
+			    memcmp(w + len, "_key", 4) == 0)
+				return true;
+		}
 		for (i = 0; i < res->n_relations; i++) {
 			const struct list_relation *rel = &res->relations[i];
 
