@@ -166,31 +166,6 @@ void handle_install_member_detach(struct request *req, struct response *resp)
 	db_reply(req, resp, &detach_stmt, params);
 }
 
-/* Splits ids=a,b,c into a text[] literal of install ids; NULL after a problem. */
-static const char *parse_ids(struct request *req, const char *text, struct validation *v)
-{
-	const char *items[LIST_MAX_IDS];
-	char *copy = arena_strdup(req->arena, text), *save = NULL, *id;
-	size_t n = 0;
-
-	for (id = strtok_r(copy, ",", &save); id != NULL; id = strtok_r(NULL, ",", &save)) {
-		if (n == LIST_MAX_IDS) {
-			validation_add(v, "?ids", "has more than 100 ids");
-			return NULL;
-		}
-		if (!valid_install_id(id)) {
-			validation_add(v, "?ids", arena_printf(req->arena, "'%s' is not an install id", id));
-			return NULL;
-		}
-		items[n++] = id;
-	}
-	if (n == 0) {
-		validation_add(v, "?ids", "must list at least one id");
-		return NULL;
-	}
-	return sql_text_array(req->arena, items, n);
-}
-
 /*
  * Scope: the installs of the caller's workspaces ($1), live ones unless
  * include_deleted=true, narrowed to ids when given; then the shorthands.
@@ -212,7 +187,7 @@ void handle_install_list(struct request *req, struct response *resp)
 	if (integration != NULL && !route_valid_id(integration, "int"))
 		validation_add(&v, "?integration_id", "must be an integration id (int_…)");
 	if (ids != NULL)
-		ids_array = parse_ids(req, ids, &v);
+		ids_array = list_parse_ids(req->arena, ids, "inst", "an install", &v);
 	if (v.n_errors > 0) {
 		problem_reply_errors(resp, req, 400, "validation_failed",
 				     "the list parameters are not valid", v.errors, v.n_errors);

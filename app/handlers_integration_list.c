@@ -35,31 +35,6 @@ static bool allowed_value(const char *const *allowed, const char *v)
 	return allowed == NULL;
 }
 
-/* Splits ids=a,b,c into a text[] literal of integration ids; NULL after a problem. */
-static const char *parse_ids(struct request *req, const char *text, struct validation *v)
-{
-	const char *items[LIST_MAX_IDS];
-	char *copy = arena_strdup(req->arena, text), *save = NULL, *id;
-	size_t n = 0;
-
-	for (id = strtok_r(copy, ",", &save); id != NULL; id = strtok_r(NULL, ",", &save)) {
-		if (n == LIST_MAX_IDS) {
-			validation_add(v, "?ids", "has more than 100 ids");
-			return NULL;
-		}
-		if (!route_valid_id(id, "int")) {
-			validation_add(v, "?ids", arena_printf(req->arena, "'%s' is not an integration id", id));
-			return NULL;
-		}
-		items[n++] = id;
-	}
-	if (n == 0) {
-		validation_add(v, "?ids", "must list at least one id");
-		return NULL;
-	}
-	return sql_text_array(req->arena, items, n);
-}
-
 /*
  * Scope (docs/api-conventions.md): the caller's own workspaces, public
  * (reviewed) ones and grants; another workspace's unlisted integration only
@@ -108,7 +83,7 @@ void handle_integration_list(struct request *req, struct response *resp)
 	if (include_deleted != NULL && strcmp(include_deleted, "true") != 0 &&
 	    strcmp(include_deleted, "false") != 0)
 		validation_add(&v, "?include_deleted", "must be true or false");
-	if (ids != NULL && (ids = parse_ids(req, ids, &v)) != NULL) {
+	if (ids != NULL && (ids = list_parse_ids(req->arena, ids, "int", "an integration", &v)) != NULL) {
 		struct strbuf placeholder;
 
 		strbuf_init(&placeholder, req->arena);

@@ -7,6 +7,7 @@
 #include "json_strict.h"
 #include "list.h"
 #include "problem.h"
+#include "route.h"
 
 void list_query_init(struct list_query *q, struct request *req, const struct list_resource *res,
 		     const char *alias, const char *row_json)
@@ -228,4 +229,29 @@ void list_run(struct request *req, struct response *resp, struct list_query *q)
 	res = db_exec_sql(req, resp, sql, q->params.n, q->params.values, true);
 	if (res != NULL)
 		write_page(req, resp, &p, res);
+}
+
+const char *list_parse_ids(struct arena *a, const char *text, const char *prefix, const char *noun,
+			   struct validation *v)
+{
+	const char *items[LIST_MAX_IDS];
+	char *copy = arena_strdup(a, text), *save = NULL, *id;
+	size_t n = 0;
+
+	for (id = strtok_r(copy, ",", &save); id != NULL; id = strtok_r(NULL, ",", &save)) {
+		if (n == LIST_MAX_IDS) {
+			validation_add(v, "?ids", "has more than 100 ids");
+			return NULL;
+		}
+		if (!route_valid_id(id, prefix)) {
+			validation_add(v, "?ids", arena_printf(a, "'%s' is not %s id", id, noun));
+			return NULL;
+		}
+		items[n++] = id;
+	}
+	if (n == 0) {
+		validation_add(v, "?ids", "must list at least one id");
+		return NULL;
+	}
+	return sql_text_array(a, items, n);
 }

@@ -150,6 +150,14 @@ void list_query_equals(struct list_query *q, const char *name, const char *colum
  */
 void list_run(struct request *req, struct response *resp, struct list_query *q);
 
+/*
+ * Splits the ids parameter ("a,b,c": 1 to LIST_MAX_IDS ids of prefix, e.g.
+ * "int") into a text[] literal; NULL after a problem recorded at "?ids"
+ * (noun names the id's kind in it).
+ */
+const char *list_parse_ids(struct arena *a, const char *text, const char *prefix, const char *noun,
+			   struct validation *v);
+
 /* LIKE pattern matching s literally, with % added before and/or after. */
 const char *list_like_pattern(struct arena *a, const char *s, bool lead, bool trail);
 
