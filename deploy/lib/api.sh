@@ -20,6 +20,9 @@ api_launch() {
         export INTEGRATIONS_ENV=development
         export INTEGRATIONS_SOCKET="$API_SOCK"
         export INTEGRATIONS_SOCKET_MODE=0666
+        # Workers mostly wait on PostgreSQL and nginx: 4 per core kept both cores busy
+        # (GET by id, docs/performance.md), where one per core left them idle.
+        export INTEGRATIONS_WORKERS="${INTEGRATIONS_WORKERS:-$((4 * $(nproc)))}"
         export INTEGRATIONS_DB_URL="host=$PG_DIR port=$PG_PORT dbname=integrations user=integrations_api"
         cd "$ROOT" || exit
         exec setsid "$API_BIN" </dev/null >>"$API_LOG" 2>&1
