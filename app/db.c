@@ -35,8 +35,15 @@ void db_free(struct db *db)
 
 int db_connect(struct db *db)
 {
-	const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
-	const char *values[] = { db->conninfo, "2", "integrations-api", NULL };
+	/*
+	 * Defaults first: the conninfo (dbname, expanded) comes last and so
+	 * overrides them. Over TCP, a peer that vanished (host down, link cut)
+	 * must not hold a worker in a blocked read for the kernel's many minutes.
+	 */
+	const char *keys[] = { "connect_timeout", "application_name", "keepalives_idle",
+			       "keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname",
+			       NULL };
+	const char *values[] = { "2", "integrations-api", "5", "2", "3", "15000", db->conninfo, NULL };
 
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
