@@ -94,32 +94,18 @@ void handle_entity_list(struct request *req, struct response *resp)
 {
 	struct validation v = { .arena = req->arena };
 	struct list_query q;
-	const char *ids = request_query(req, "ids"), *ids_array = NULL;
-	const char *include_deleted = request_query(req, "include_deleted");
+	struct list_common common;
 	const char *workspace = request_query(req, "workspace_id"), *kind = request_query(req, "kind");
 	const char *name = request_query(req, "name");
 
-	if (include_deleted != NULL && strcmp(include_deleted, "true") != 0 &&
-	    strcmp(include_deleted, "false") != 0)
-		validation_add(&v, "?include_deleted", "must be true or false");
-	if (ids != NULL)
-		ids_array = list_parse_ids(req->arena, ids, "ent", "an entity", &v);
+	list_common_parse(req, "ent", "an entity", &common, &v);
 	if (v.n_errors > 0) {
 		problem_reply_errors(resp, req, 400, "validation_failed",
 				     "the list parameters are not valid", v.errors, v.n_errors);
 		return;
 	}
 	list_query_init(&q, req, &list_entities, "e", "core.entity_json(e)");
-	strbuf_puts(&q.scope, "e.workspace_id = any($1::text[])");
-	if (include_deleted == NULL || strcmp(include_deleted, "true") != 0)
-		strbuf_puts(&q.scope, " and e.deleted_at is null");
-	if (ids_array != NULL) {
-		strbuf_puts(&q.scope, " and e.id = any(");
-		sql_param(&q.params, &q.scope, ids_array);
-		strbuf_puts(&q.scope, "::text[])");
-	}
-	list_query_key(&q, "ids", ids != NULL ? ids : "");
-	list_query_key(&q, "include_deleted", include_deleted != NULL ? include_deleted : "");
+	list_query_owned_scope(&q, &common);
 	if (workspace != NULL)
 		list_query_equals(&q, "workspace_id", "workspace_id", workspace);
 	if (kind != NULL)

@@ -174,36 +174,22 @@ void handle_install_list(struct request *req, struct response *resp)
 {
 	struct validation v = { .arena = req->arena };
 	struct list_query q;
-	const char *ids = request_query(req, "ids"), *ids_array = NULL;
-	const char *include_deleted = request_query(req, "include_deleted");
+	struct list_common common;
 	const char *workspace = request_query(req, "workspace_id");
 	const char *integration = request_query(req, "integration_id");
 
-	if (include_deleted != NULL && strcmp(include_deleted, "true") != 0 &&
-	    strcmp(include_deleted, "false") != 0)
-		validation_add(&v, "?include_deleted", "must be true or false");
+	list_common_parse(req, "inst", "an install", &common, &v);
 	if (workspace != NULL && !validate_workspace_id(workspace))
 		validation_add(&v, "?workspace_id", "must be a workspace id (ws_…)");
 	if (integration != NULL && !route_valid_id(integration, "int"))
 		validation_add(&v, "?integration_id", "must be an integration id (int_…)");
-	if (ids != NULL)
-		ids_array = list_parse_ids(req->arena, ids, "inst", "an install", &v);
 	if (v.n_errors > 0) {
 		problem_reply_errors(resp, req, 400, "validation_failed",
 				     "the list parameters are not valid", v.errors, v.n_errors);
 		return;
 	}
 	list_query_init(&q, req, &list_installs, "n", "core.install_json(n)");
-	strbuf_puts(&q.scope, "n.workspace_id = any($1::text[])");
-	if (include_deleted == NULL || strcmp(include_deleted, "true") != 0)
-		strbuf_puts(&q.scope, " and n.deleted_at is null");
-	if (ids_array != NULL) {
-		strbuf_puts(&q.scope, " and n.id = any(");
-		sql_param(&q.params, &q.scope, ids_array);
-		strbuf_puts(&q.scope, "::text[])");
-	}
-	list_query_key(&q, "ids", ids != NULL ? ids : "");
-	list_query_key(&q, "include_deleted", include_deleted != NULL ? include_deleted : "");
+	list_query_owned_scope(&q, &common);
 	if (workspace != NULL)
 		list_query_equals(&q, "workspace_id", "workspace_id", workspace);
 	if (integration != NULL)

@@ -74,20 +74,18 @@ void handle_integration_list(struct request *req, struct response *resp)
 {
 	struct validation v = { .arena = req->arena };
 	struct list_query q;
-	const char *ids = request_query(req, "ids"), *ids_param = NULL;
-	const char *include_deleted = request_query(req, "include_deleted");
+	struct list_common common;
+	const char *ids_param = NULL;
 	const char *name = request_query(req, "name");
 	size_t i;
 
 	list_query_init(&q, req, &list_integrations, "i", "core.integration_json(i)");
-	if (include_deleted != NULL && strcmp(include_deleted, "true") != 0 &&
-	    strcmp(include_deleted, "false") != 0)
-		validation_add(&v, "?include_deleted", "must be true or false");
-	if (ids != NULL && (ids = list_parse_ids(req->arena, ids, "int", "an integration", &v)) != NULL) {
+	list_common_parse(req, "int", "an integration", &common, &v);
+	if (common.ids_array != NULL) {
 		struct strbuf placeholder;
 
 		strbuf_init(&placeholder, req->arena);
-		sql_param(&q.params, &placeholder, ids);
+		sql_param(&q.params, &placeholder, common.ids_array);
 		ids_param = placeholder.data;
 	}
 	for (i = 0; i < sizeof(equality_shorthands) / sizeof(equality_shorthands[0]); i++) {
@@ -102,9 +100,8 @@ void handle_integration_list(struct request *req, struct response *resp)
 				     "the list parameters are not valid", v.errors, v.n_errors);
 		return;
 	}
-	integration_scope(&q, ids_param, include_deleted != NULL && strcmp(include_deleted, "true") == 0);
-	list_query_key(&q, "ids", ids != NULL ? ids : "");
-	list_query_key(&q, "include_deleted", include_deleted != NULL ? include_deleted : "");
+	integration_scope(&q, ids_param, common.deleted_too);
+	list_query_common_key(&q, &common);
 	for (i = 0; i < sizeof(equality_shorthands) / sizeof(equality_shorthands[0]); i++) {
 		const char *value = request_query(req, equality_shorthands[i].param);
 

@@ -255,3 +255,33 @@ const char *list_parse_ids(struct arena *a, const char *text, const char *prefix
 	}
 	return sql_text_array(a, items, n);
 }
+
+void list_common_parse(struct request *req, const char *prefix, const char *noun,
+		       struct list_common *c, struct validation *v)
+{
+	c->include_deleted = request_query(req, "include_deleted");
+	c->deleted_too = c->include_deleted != NULL && strcmp(c->include_deleted, "true") == 0;
+	if (c->include_deleted != NULL && !c->deleted_too && strcmp(c->include_deleted, "false") != 0)
+		validation_add(v, "?include_deleted", "must be true or false");
+	c->ids = request_query(req, "ids");
+	c->ids_array = c->ids != NULL ? list_parse_ids(req->arena, c->ids, prefix, noun, v) : NULL;
+}
+
+void list_query_common_key(struct list_query *q, const struct list_common *c)
+{
+	list_query_key(q, "ids", c->ids != NULL ? c->ids : "");
+	list_query_key(q, "include_deleted", c->include_deleted != NULL ? c->include_deleted : "");
+}
+
+void list_query_owned_scope(struct list_query *q, const struct list_common *c)
+{
+	strbuf_printf(&q->scope, "%s.workspace_id = any($1::text[])", q->alias);
+	if (!c->deleted_too)
+		strbuf_printf(&q->scope, " and %s.deleted_at is null", q->alias);
+	if (c->ids_array != NULL) {
+		strbuf_printf(&q->scope, " and %s.id = any(", q->alias);
+		sql_param(&q->params, &q->scope, c->ids_array);
+		strbuf_puts(&q->scope, "::text[])");
+	}
+	list_query_common_key(q, c);
+}

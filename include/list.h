@@ -158,6 +158,26 @@ void list_run(struct request *req, struct response *resp, struct list_query *q);
 const char *list_parse_ids(struct arena *a, const char *text, const char *prefix, const char *noun,
 			   struct validation *v);
 
+/* ids and include_deleted: the parameters every list shares. */
+struct list_common {
+	const char *ids;	     /* the raw parameter, NULL when absent */
+	const char *ids_array;	     /* its text[] literal, NULL when absent */
+	const char *include_deleted; /* the raw parameter, NULL when absent */
+	bool deleted_too;	     /* include_deleted=true */
+};
+
+/* Reads ids (of prefix; noun names them in problems) and include_deleted; problems go to v. */
+void list_common_parse(struct request *req, const char *prefix, const char *noun,
+		       struct list_common *c, struct validation *v);
+/* Adds ids and include_deleted to the cursor fingerprint. */
+void list_query_common_key(struct list_query *q, const struct list_common *c);
+/*
+ * The scope of a resource owned by workspaces: its rows in the caller's
+ * workspaces ($1), live ones unless include_deleted=true, narrowed to ids;
+ * both parameters also go into the fingerprint.
+ */
+void list_query_owned_scope(struct list_query *q, const struct list_common *c);
+
 /* LIKE pattern matching s literally, with % added before and/or after. */
 const char *list_like_pattern(struct arena *a, const char *s, bool lead, bool trail);
 
