@@ -36,7 +36,7 @@ api_wait_exec() {
     local pid deadline=$((SECONDS + 5))
     pid=$(head -n 1 "$API_PID")
     until api_pid >/dev/null; do
-        if [[ -z $(proc_cmdline "$pid") ]] || ((SECONDS >= deadline)); then
+        if ! proc_alive "$pid" || ((SECONDS >= deadline)); then
             api_log_tail
             die "the supervisor exited right after it started"
         fi

@@ -83,10 +83,19 @@ running_pid() {
     printf '%s\n' "$pid"
 }
 
+# Succeeds while process PID exists and is not a zombie. Unlike proc_cmdline, never fails
+# for a live process: /proc/PID/cmdline reads empty for a moment while the process execs.
+proc_alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ -n $stat && ${stat:0:1} != Z ]]
+}
+
 # Waits up to SECONDS for process PID to exit; fails if it is still alive then.
 wait_gone() {
     local pid=$1 deadline=$((SECONDS + $2))
-    while [[ -n $(proc_cmdline "$pid") ]]; do
+    while proc_alive "$pid"; do
         ((SECONDS < deadline)) || return 1
         sleep 0.1
     done
