@@ -33,6 +33,23 @@ void db_free(struct db *db)
 	free(db);
 }
 
+/*
+ * A server that stopped or restarted since the last statement has closed the
+ * connection, and its goodbye waits in the socket: reading what is there
+ * (never blocking) finds out before a statement is sent, while a new
+ * connection is still safe for any statement, writes included. The goodbye
+ * is an error message, then the end of the stream: the second read sees that.
+ */
+static bool connection_alive(PGconn *conn)
+{
+	int read;
+
+	for (read = 0; read < 2; read++)
+		if (PQstatus(conn) != CONNECTION_OK || PQconsumeInput(conn) != 1)
+			return false;
+	return PQstatus(conn) == CONNECTION_OK;
+}
+
 int db_connect(struct db *db)
 {
 	/*
@@ -45,8 +62,11 @@ int db_connect(struct db *db)
 			       NULL };
 	const char *values[] = { "2", "integrations-api", "5", "2", "3", "15000", db->conninfo, NULL };
 
-	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+	if (db->conn != NULL && connection_alive(db->conn))
 		return 0;
+	/* A new connection would run the rest of the transaction outside of it. */
+	if (db->in_transaction)
+		return -1;
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db->conn = PQconnectdbParams(keys, values, 1);

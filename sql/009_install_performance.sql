@@ -1,9 +1,12 @@
--- Install performance (docs/performance.md, "Install and upgrade"). An install writes
--- thousands of entity versions at once, and each computes its generated refs and
--- placeholders columns. Their functions (sql/004) ran a jsonpath walk of the whole
--- definition and a query per row: about a sixth of an install's time. Same results,
--- cheaper: the definition's text tells first whether there is anything to find, and a
--- single $ref (the common case when there is one) needs no query.
+-- Install performance (docs/performance.md, "Install and upgrade"). An install writes an
+-- entity, an entity version and a member row per clone, thousands at once; per row, what it
+-- cost beyond the write itself was, in order:
+--   - the generated refs and placeholders columns of entity_versions, whose functions
+--     (sql/004) walked the whole definition with jsonpath and ran a query: now the
+--     definition's text tells first whether there is anything to find, and a single $ref
+--     needs no query;
+--   - CHECKs written as regular expressions with bounded repeats (below);
+--   - core.install_materialize (sql/005) worked per document: now one text for all.
 
 /**
  * As in sql/004: the distinct entity ids of the {"$ref": id} objects of a definition (at any

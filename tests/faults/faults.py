@@ -1,14 +1,16 @@
-"""Fault tests of the running dev stack (see README.md in this directory).
+"""Fault tests of the running dev stack (run by tests/faults/run).
 
   a. kill -9 of a random worker every second during 20 s of mixed load: every acknowledged create
      is in the database exactly once, and only requests in flight on a killed worker failed.
   b. PostgreSQL stopped for 5 s during load: 503 + Retry-After meanwhile (never 500), full
      recovery within 2 s of the database answering, no worker restarted, nothing half-applied.
   c. `nginx -s reload` and a rolling restart of the workers (SIGHUP) under load: zero failures.
+  d. PostgreSQL restarted while the service is idle: the next requests, writes included, all
+     succeed (each worker notices its closed connection before sending, not by failing one).
 
 Loopback only; acts on the processes named by the dev stack's pid files; always leaves
 PostgreSQL running and the pool whole. Exit status 0 when every scenario passed, 1 otherwise.
-Run by tests/faults/run (which bounds it in time); `faults.py a c` runs some scenarios only.
+tests/faults/run bounds it in time; `faults.py a c` runs some scenarios only.
 """
 import json
 import os
@@ -603,10 +605,42 @@ def scenario_reload():
     return not problems, summary + "".join("\n  - " + p for p in problems)
 
 
+def scenario_idle_restart():
+    problems = []
+    sup = supervisor_pid()
+    workers = len(worker_pids(sup))
+    ws = f"ws_flt_{RUN_ID}_d"
+    client = Client("d", token(f"usr_flt_{RUN_ID}_d", {ws: "owner"}), fresh_connections=True)
+    # Fresh connections and three times the pool: nginx spreads them over every worker. First
+    # every worker gets a database connection (and the create statement prepared on it).
+    body = lambda i: json.dumps({"workspaceId": ws, "slug": f"fs-{RUN_ID}-d-{i}", "name": "n"})
+    warm = [client.call("create", "POST", "/api/integrations", body(i)) for i in range(3 * workers)]
+    out = pg_ctl("stop", "-m", "fast")
+    if out.returncode != 0:
+        raise RuntimeError(f"pg_ctl stop failed: {out.stdout}{out.stderr}")
+    pg_start()
+    if not wait_db_answers(20):
+        raise RuntimeError("the database does not answer after its restart")
+    recs = [client.call("create", "POST", "/api/integrations", body(len(warm) + i))
+            for i in range(3 * workers)]
+    fails = [r for r in recs + warm if r.status != 201]
+    if fails:
+        problems.append(f"{len(fails)} of {len(recs) + len(warm)} creates failed (the last "
+                        f"{len(recs)} came after the restart):\n{fmt_failures(fails)}")
+    acknowledged = len(recs) + len(warm) - len(fails)
+    stored = psql(f"select count(*) from core.integrations where workspace_id = '{ws}'")
+    if stored != [str(acknowledged)]:
+        problems.append(f"{stored} rows stored for {acknowledged} acknowledged creates")
+    summary = (f"{len(recs)} creates over {workers} workers right after a restart: "
+               f"{sum(1 for r in recs if r.status == 201)} succeeded")
+    return not problems, summary + "".join("\n  - " + p for p in problems)
+
+
 SCENARIOS = {
     "a": ("kill -9 workers under load", scenario_kill),
     "b": ("PostgreSQL stopped 5 s under load", scenario_postgres),
     "c": ("nginx reload + rolling restart under load", scenario_reload),
+    "d": ("PostgreSQL restarted while idle", scenario_idle_restart),
 }
 
 
