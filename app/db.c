@@ -1,8 +1,10 @@
 #include "db.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "json_strict.h"
 #include "problem.h"
@@ -35,19 +37,27 @@ void db_free(struct db *db)
 
 /*
  * A server that stopped or restarted since the last statement has closed the
- * connection, and its goodbye waits in the socket: reading what is there
- * (never blocking) finds out before a statement is sent, while a new
- * connection is still safe for any statement, writes included. The goodbye
- * is an error message, then the end of the stream: the second read sees that.
+ * connection, and its goodbye waits in the socket: looking (never blocking)
+ * finds out before a statement is sent, while a new connection is still safe
+ * for any statement, writes included. Between statements nothing is due from
+ * the server, so an empty socket is the one-call answer for a live one;
+ * otherwise libpq reads: the goodbye is an error message, then the end of the
+ * stream, which the second read sees.
  */
 static bool connection_alive(PGconn *conn)
 {
+	char byte;
 	int read;
 
+	if (PQstatus(conn) != CONNECTION_OK)
+		return false;
+	if (recv(PQsocket(conn), &byte, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK))
+		return true;
 	for (read = 0; read < 2; read++)
-		if (PQstatus(conn) != CONNECTION_OK || PQconsumeInput(conn) != 1)
+		if (PQconsumeInput(conn) != 1 || PQstatus(conn) != CONNECTION_OK)
 			return false;
-	return PQstatus(conn) == CONNECTION_OK;
+	return true;
 }
 
 int db_connect(struct db *db)
