@@ -222,11 +222,13 @@ static void compile_op(struct compiler *c, struct strbuf *sql, const struct list
 	if ((s = operand(c, f, val, path)) == NULL)
 		return;
 	if (in_list(text_ops, op)) {
-		strbuf_printf(sql, "(%s %s ", column, insensitive ? "ilike" : "like");
-		param(c, sql,
-		      list_like_pattern(c->arena, s, strcmp(op, "startsWith") != 0,
-				   strcmp(op, "endsWith") != 0),
-		      "::text", path);
+		/* Not ilike: the same match (the database is UTF-8, where ilike lowers both
+		 * sides), but lower(column) can use an index. */
+		strbuf_printf(sql, "(%s like ", lhs(c, f, alias, insensitive));
+		rhs_value(c, sql, f,
+			  list_like_pattern(c->arena, s, strcmp(op, "startsWith") != 0,
+					    strcmp(op, "endsWith") != 0),
+			  insensitive, path);
 		strbuf_putc(sql, ')');
 		return;
 	}

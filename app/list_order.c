@@ -150,8 +150,9 @@ static struct list_order_key effective(const struct list_order_key *k, bool reve
 	return e;
 }
 
-const char *list_order_sql(struct arena *a, const struct list_order *order, const char *alias,
-			   bool reversed)
+/* The ORDER BY body over one expression per key: column_prefix<n> (n from 1) or the keys. */
+static const char *order_sql(struct arena *a, const struct list_order *order, const char *alias,
+			     const char *column_prefix, bool reversed)
 {
 	struct strbuf sb;
 	size_t i;
@@ -162,12 +163,27 @@ const char *list_order_sql(struct arena *a, const struct list_order *order, cons
 
 		if (i > 0)
 			strbuf_puts(&sb, ", ");
-		strbuf_puts(&sb, list_sort_expr(a, k.field, alias));
+		if (column_prefix != NULL)
+			strbuf_printf(&sb, "%s%zu", column_prefix, i + 1);
+		else
+			strbuf_puts(&sb, list_sort_expr(a, k.field, alias));
 		strbuf_puts(&sb, k.dir == DIR_ASC ? " asc" : " desc");
 		if (k.field->nullable)
 			strbuf_puts(&sb, k.nulls == NULLS_FIRST ? " nulls first" : " nulls last");
 	}
 	return sb.data;
+}
+
+const char *list_order_sql(struct arena *a, const struct list_order *order, const char *alias,
+			   bool reversed)
+{
+	return order_sql(a, order, alias, NULL, reversed);
+}
+
+const char *list_order_columns_sql(struct arena *a, const struct list_order *order,
+				   const char *column_prefix, bool reversed)
+{
+	return order_sql(a, order, NULL, column_prefix, reversed);
 }
 
 static const char *key_cast(const struct list_field *f)

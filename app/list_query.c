@@ -130,41 +130,59 @@ static bool page_or_reply(struct request *req, struct response *resp, struct lis
  * other side of the cursor" as scalar subqueries, and the page itself (one
  * row more than asked, to know whether more follow) joined laterally so an
  * empty page still returns the counts.
+ * A scope made of disjoint parts (the integrations list: own workspaces,
+ * public, granted) is queried part by part: the total is a sum of counts and
+ * the page merges the first rows of each part, so that each part uses its own
+ * indexes, where one OR over the parts reads every row of every part.
  */
 static const char *page_sql(struct request *req, struct list_query *q, struct page_request *p)
 {
 	struct arena *a = req->arena;
 	struct strbuf sql;
 	const char *narrowing = arena_printf(a, "%s and (%s)", q->common.data, p->filter_sql);
-	const char *where = arena_printf(a, "(%s)%s", q->scope.data, narrowing);
-	size_t i;
+	const char *whole_scope = q->scope.data;
+	const char *const *parts = q->n_scope_parts > 0 ? q->scope_parts : &whole_scope;
+	size_t n_parts = q->n_scope_parts > 0 ? q->n_scope_parts : 1;
+	const char *keyset = NULL;
+	size_t i, k;
 
+	if (p->cursor_values != NULL)
+		keyset = list_keyset_sql(a, &p->order, q->alias, p->cursor_values, p->backwards,
+					 &q->params);
 	strbuf_init(&sql, a);
 	strbuf_puts(&sql, "select t.total, t.other, p.* from (select ");
-	if (q->n_scope_parts == 0)
-		strbuf_printf(&sql, "(select count(*) from %s %s where %s)", q->res->table, q->alias,
-			      where);
-	for (i = 0; i < q->n_scope_parts; i++)
+	for (i = 0; i < n_parts; i++)
 		strbuf_printf(&sql, "%s(select count(*) from %s %s where (%s)%s)", i > 0 ? " + " : "",
-			      q->res->table, q->alias, q->scope_parts[i], narrowing);
+			      q->res->table, q->alias, parts[i], narrowing);
 	strbuf_puts(&sql, " as total, ");
-	if (p->cursor_values != NULL)
-		strbuf_printf(&sql, "exists (select 1 from %s %s where %s and not coalesce(%s, false)) as other",
-			      q->res->table, q->alias, where,
-			      list_keyset_sql(a, &p->order, q->alias, p->cursor_values, p->backwards,
-					      &q->params));
-	else
-		strbuf_puts(&sql, "false as other");
-	strbuf_printf(&sql, ") t left join lateral (select (%s)::text as body", q->row_json);
-	for (i = 0; i < p->order.n_keys; i++)
-		strbuf_printf(&sql, ", (%s)::text", list_sort_expr(a, p->order.keys[i].field, q->alias));
-	strbuf_printf(&sql, " from %s %s where %s", q->res->table, q->alias, where);
-	if (p->cursor_values != NULL)
-		strbuf_printf(&sql, " and %s",
-			      list_keyset_sql(a, &p->order, q->alias, p->cursor_values, p->backwards,
-					      &q->params));
-	strbuf_printf(&sql, " order by %s limit %ld) p on true",
-		      list_order_sql(a, &p->order, q->alias, p->backwards), p->limit + 1);
+	if (keyset == NULL)
+		strbuf_puts(&sql, "false");
+	for (i = 0; keyset != NULL && i < n_parts; i++)
+		strbuf_printf(&sql,
+			      "%sexists (select 1 from %s %s where (%s)%s and not coalesce(%s, false))",
+			      i > 0 ? " or " : "", q->res->table, q->alias, parts[i], narrowing, keyset);
+	strbuf_printf(&sql, " as other) t left join lateral (select (%s)::text as body", q->row_json);
+	for (k = 1; k <= p->order.n_keys; k++)
+		strbuf_printf(&sql, ", k%zu", k);
+	strbuf_puts(&sql, " from (");
+	/* Each part's rows carry the whole row (named like the alias, for row_json), the
+	 * sort keys as text for the cursors (k1…) and as they sort (s1…). */
+	for (i = 0; i < n_parts; i++) {
+		strbuf_printf(&sql, "%s(select %s", i > 0 ? " union all " : "", q->alias);
+		for (k = 0; k < p->order.n_keys; k++) {
+			const char *e = list_sort_expr(a, p->order.keys[k].field, q->alias);
+
+			strbuf_printf(&sql, ", (%s)::text as k%zu, %s as s%zu", e, k + 1, e, k + 1);
+		}
+		strbuf_printf(&sql, " from %s %s where (%s)%s", q->res->table, q->alias, parts[i],
+			      narrowing);
+		if (keyset != NULL)
+			strbuf_printf(&sql, " and %s", keyset);
+		strbuf_printf(&sql, " order by %s limit %ld)",
+			      list_order_sql(a, &p->order, q->alias, p->backwards), p->limit + 1);
+	}
+	strbuf_printf(&sql, ") as u order by %s limit %ld) p on true",
+		      list_order_columns_sql(a, &p->order, "s", p->backwards), p->limit + 1);
 	return sql.data;
 }
 

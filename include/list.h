@@ -97,6 +97,10 @@ int list_order_parse(struct arena *a, const struct list_resource *res, const cha
 const char *list_order_sql(struct arena *a, const struct list_order *order, const char *alias,
 			   bool reversed);
 
+/* The same over output columns named column_prefix1, column_prefix2, … (one per key). */
+const char *list_order_columns_sql(struct arena *a, const struct list_order *order,
+				   const char *column_prefix, bool reversed);
+
 /*
  * The predicate "row comes strictly after the cursor row" in order (or
  * before it when reversed), for cursor values (NULL = SQL null), appended

@@ -84,7 +84,7 @@ END_TEST
 START_TEST(text_operators_escape_like)
 {
 	ck_assert_str_eq(compile("{\"name\":{\"startsWith\":\"50%_\\\\\",\"mode\":\"insensitive\"}}"),
-			 "(((i.name ilike $2::text)))");
+			 "(((lower(i.name) like lower($2::text))))");
 	ck_assert_str_eq(p.values[1], "50\\%\\_\\\\%");
 	ck_assert_str_eq(compile("{\"name\":{\"endsWith\":\"x\"}}"), "(((i.name like $3::text)))");
 	ck_assert_str_eq(p.values[2], "%x");

@@ -47,6 +47,11 @@ START_TEST(directions_and_nulls)
 	ck_assert_str_eq(list_order_sql(a, &order, "i", true),
 			 "i.description desc nulls first, i.publisher asc nulls first, "
 			 "i.current_version_key desc nulls last, i.id desc");
+	/* The same over named output columns (the merge of a scope's parts). */
+	ck_assert_str_eq(list_order_columns_sql(a, &order, "s", false),
+			 "s1 asc nulls last, s2 desc nulls last, s3 asc nulls first, s4 asc");
+	ck_assert_str_eq(list_order_columns_sql(a, &order, "s", true),
+			 "s1 desc nulls first, s2 asc nulls first, s3 desc nulls last, s4 desc");
 }
 END_TEST
 
