@@ -141,22 +141,27 @@ $table
 
 $summary $verdict
 
-Where the time goes (1,000 members, 2,000 clones, profiled statement by statement with
-\`auto_explain\`): writing the rows is most of it. First the \`entity_versions\` insert (sql/004):
-each row computes two generated columns, \`refs\` and \`placeholders\`, each a call of a SQL
-function that cannot be inlined (it aggregates) running a jsonpath walk of the whole
-definition, and its foreign key locks the new entity row; then \`entities\` (three regular
-expression checks, three indexes, two deferred foreign keys checked at commit) and
-\`install_members\`. A plain logged insert of 2,000 such rows costs about 7 ms here; these
-cost well over ten times that. What this migration adds — the plan (one recursive closure
+Where the time goes (1,000 members, 2,020 clones; \`auto_explain\` per statement and \`perf\`
+of the backend): writing the rows. Each clone is an entity, an entity version and an install
+member row, with 9 index entries and 4 foreign-key checks (two deferred to the commit, which
+takes 30–40 ms of its own); a plain logged insert of 2,000 rows without constraints costs
+about 7 ms here. sql/009 removed what came on top of that: the generated \`refs\` and
+\`placeholders\` columns of \`entity_versions\` now look at the definition's text before walking
+it (an installed clone has no placeholders left and few \`\$ref\`s; the jsonpath walk and query
+per row were 15–20% of an install); the CHECKs of the three tables no longer use regular
+expressions with bounded repeats (\`{28}\` costs about 5 µs per check in PostgreSQL's engine,
+five checks per clone, a tenth of an install); and \`core.install_materialize\` rewrites
+\`\$ref\`s and fills placeholders in one text for all members, where it worked per document.
+Before sql/009, the same script on the same machine on 2026-11-28: install 360–369 ms and
+upgrade 204–232 ms at 1,000 members (medians of 5, two runs); after it, the same day, three
+runs: install 283, 367 and 338 ms, upgrade 277, 269 and 265 ms. The plan (one recursive closure
 walk over the pinned versions, one full join with the install's members) and the
-materialization (one regular expression pass over all definitions and configs that have
-placeholders, joined into one JSON array; \`\$ref\` rewriting by splitting on \`"\$ref": "\`) — is
-about a quarter of the install and set-based: no statement runs per member. A clone's
-entity id and first version id share the body of its member row's id, so an install
-generates one id per clone, not three. An upgrade materializes every attached member to
-compare it with what it applied last, so a no-op upgrade still costs close to half of a full
-one.
+materialization are set-based: no statement runs per member. A clone's entity id and first
+version id share the body of its member row's id, so an install generates one id per clone,
+not three. An upgrade materializes every attached member to compare it with what it applied
+last, so a no-op upgrade still costs close to half of a full one. The machine's speed varies
+by about ±30% from one minute to the next (the same install took 225–375 ms in consecutive
+runs, in CPU time too), so only medians of several runs are worth comparing.
 EOF
 )
 doc=$ROOT/docs/performance.md

@@ -13,8 +13,10 @@ const pg = {
   port: Number(process.env.PGPORT || 55432),
   database: process.env.PGDATABASE || 'integrations',
   user: process.env.PGUSER || 'postgres',
-  // every transaction read-only: the peer can never change the dev database
-  options: '-c default_transaction_read_only=on',
+  // Every transaction read-only: the peer can never change the dev database. And the
+  // planner settings our workers' role has (sql/008): with JIT, every list statement is
+  // compiled for a second or more, and the comparison would measure that, not the peer.
+  options: '-c default_transaction_read_only=on -c jit=off',
   application_name: 'peer-bench-postgraphile', // bench/peer_bench.sh waits for it to go idle
   max: Number(process.env.PEER_POOL || 10),
 };
