@@ -47,14 +47,14 @@ void db_free(struct db *db)
 static bool connection_alive(PGconn *conn)
 {
 	char byte;
-	int read;
+	int reads;
 
 	if (PQstatus(conn) != CONNECTION_OK)
 		return false;
 	if (recv(PQsocket(conn), &byte, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
 	    (errno == EAGAIN || errno == EWOULDBLOCK))
 		return true;
-	for (read = 0; read < 2; read++)
+	for (reads = 0; reads < 2; reads++)
 		if (PQconsumeInput(conn) != 1 || PQstatus(conn) != CONNECTION_OK)
 			return false;
 	return true;
