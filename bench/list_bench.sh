@@ -11,7 +11,6 @@
 #   --only a,b     measure only these queries (a b c d)
 #   --pg-setting NAME=VALUE   ALTER SYSTEM SET it for the run (API and pgbench), reset at exit
 #                  (e.g. jit=off); repeatable
-#   --with-proposed  create bench/proposed_indexes.sql (concurrently) for the run, drop at exit
 # Needs the dev stack (./deploy/dev up). Output (SQL, parameters, raw results, plans) goes to
 # $BENCH_OUT (default: a new directory under /tmp, printed at the start).
 set -euo pipefail
@@ -26,7 +25,6 @@ EXPLAIN=0
 CLEAN=0
 ONLY="a,b,c,d"
 SETTINGS=()
-PROPOSED=0
 BENCH_WS_PATTERN='ws\_bench\_%'
 ARGS="$*"
 
@@ -41,8 +39,7 @@ while (($#)); do
     --explain) EXPLAIN=1 ;;
     --only) ONLY=$2; shift ;;
     --pg-setting) SETTINGS+=("$2"); shift ;;
-    --with-proposed) PROPOSED=1 ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
     esac
     shift
@@ -122,12 +119,6 @@ cleanup() {
         psql_q -c "alter system reset ${kv%%=*}" >/dev/null || true
     done
     psql_q -c "alter system reset log_min_duration_statement" -c "select pg_reload_conf()" >/dev/null || true
-    if ((PROPOSED)); then
-        log "dropping the proposed indexes"
-        psql_q -c "select format('drop index concurrently if exists %I.%I', schemaname, indexname)
-                   from pg_indexes where schemaname = 'core' and indexname like 'proposed\_%'" \
-            | while read -r stmt; do psql_q -c "$stmt" >/dev/null || true; done
-    fi
 }
 trap cleanup EXIT
 for kv in "${SETTINGS[@]}"; do
@@ -136,11 +127,6 @@ for kv in "${SETTINGS[@]}"; do
     log "ALTER SYSTEM SET ${kv%%=*} = ${kv#*=} for this run"
 done
 ((${#SETTINGS[@]} == 0)) || psql_q -c "select pg_reload_conf()" >/dev/null
-if ((PROPOSED)); then
-    log "creating bench/proposed_indexes.sql (concurrently)"
-    psql "$PG" -X -q -v ON_ERROR_STOP=1 -f "$ROOT/bench/proposed_indexes.sql"
-    psql_q -c "analyze core.integrations" -c "analyze core.integration_versions" >/dev/null
-fi
 
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/list-bench.XXXXXX)}
 mkdir -p "$OUT"
