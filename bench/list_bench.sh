@@ -200,28 +200,7 @@ for k in "${QUERIES[@]}"; do
     api_get "${PATHS[$k]}" >/dev/null
     sleep 0.3
     tail -c +"$((offset + 1))" "$PG_LOG" >"$OUT/$k.log"
-    python3 - "$OUT/$k.log" "$OUT/$k" <<'PY'
-import json, re, sys
-text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
-# "LOG:  duration: 1.2 ms  execute <unnamed>: SQL" then "DETAIL:  parameters: $1 = '…', …"
-found = None
-for m in re.finditer(r"execute <unnamed>: (.*)\n[^\n]*DETAIL:  parameters: (.*)", text):
-    params = {}
-    for p in re.finditer(r"\$(\d+) = (NULL|'((?:[^']|'')*)')", m.group(2)):
-        params[int(p.group(1))] = None if p.group(2) == "NULL" else p.group(3).replace("''", "'")
-    if "ws_bench_0001" in (params.get(1) or ""):
-        found = (m.group(1), [params[i] for i in range(1, len(params) + 1)])
-if found is None:
-    sys.exit("list_bench: the statement was not found in the PostgreSQL log")
-sql, values = found
-json.dump({"sql": sql, "params": values}, open(sys.argv[2] + ".json", "w"), indent=1)
-# pgbench script: $n -> :pn (sent as parameters with -M extended, like PQexecParams)
-open(sys.argv[2] + ".pgbench.sql", "w").write(re.sub(r"\$(\d+)\b", r":p\1", sql) + ";\n")
-# the same with literals, for EXPLAIN and for reading
-lit = lambda v: "null" if v is None else "'" + v.replace("'", "''") + "'"
-open(sys.argv[2] + ".literal.sql", "w").write(
-    re.sub(r"\$(\d+)\b", lambda m: lit(values[int(m.group(1)) - 1]), sql) + ";\n")
-PY
+    python3 "$ROOT/bench/capture_statement.py" "$OUT/$k.log" "$OUT/$k"
 done
 reset_logging
 
@@ -234,17 +213,10 @@ fi
 
 # --------------------------------------------------------------------------- measuring
 
-cat >"$OUT/auth.lua" <<'LUA'
--- Adds the bearer token; prints one machine-readable line with req/s, p50, p99 and errors.
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT rps=%.1f p50_ms=%.2f p99_ms=%.2f requests=%d errors=%d non2xx=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, summary.requests,
-    e.connect + e.read + e.write + e.timeout, e.status))
-end
-LUA
+{
+    echo 'wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")'
+    cat "$ROOT/bench/wrk_result.lua"
+} >"$OUT/auth.lua"
 
 run_wrk() {  # query run
     if ((SINGLE_MS[$1] > MAX_SINGLE_MS)); then

@@ -142,25 +142,7 @@ if ((${#LIST_QUERIES[@]})); then
         curl -ks --max-time 60 -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE_URL$(cat "$OUT/$k.path")"
         sleep 0.3
         tail -c +"$((offset + 1))" "$PG_LOG" >"$OUT/sql/$k.log"
-        "$PYTHON" - "$OUT/sql/$k.log" "$OUT/sql/$k" <<'PY'
-import json, re, sys
-text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
-found = None
-for m in re.finditer(r"execute <unnamed>: (.*)\n[^\n]*DETAIL:  parameters: (.*)", text):
-    params = {}
-    for p in re.finditer(r"\$(\d+) = (NULL|'((?:[^']|'')*)')", m.group(2)):
-        params[int(p.group(1))] = None if p.group(2) == "NULL" else p.group(3).replace("''", "'")
-    if "ws_bench_0001" in (params.get(1) or ""):
-        found = (m.group(1), [params[i] for i in range(1, len(params) + 1)])
-if found is None:
-    sys.exit("peer_bench: the statement was not found in the PostgreSQL log")
-sql, values = found
-json.dump({"sql": sql, "params": values}, open(sys.argv[2] + ".json", "w"), indent=1)
-open(sys.argv[2] + ".pgbench.sql", "w").write(re.sub(r"\$(\d+)\b", r":p\1", sql) + ";\n")
-lit = lambda v: "null" if v is None else "'" + v.replace("'", "''") + "'"
-open(sys.argv[2] + ".literal.sql", "w").write(
-    re.sub(r"\$(\d+)\b", lambda m: lit(values[int(m.group(1)) - 1]), sql) + ";\n")
-PY
+        "$PYTHON" "$ROOT/bench/capture_statement.py" "$OUT/sql/$k.log" "$OUT/sql/$k"
     done
     reset_logging
     trap cleanup EXIT
@@ -168,30 +150,20 @@ fi
 printf 'select status, body, etag from api.integration_get(:caller::jsonb, :id);\n' >"$OUT/id.pgbench.sql"
 
 # --------------------------------------------------------------------------- measuring
-cat >"$OUT/ours.lua" <<'LUA'
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT rps=%.1f p50_ms=%.2f p99_ms=%.2f requests=%d errors=%d non2xx=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, summary.requests,
-    e.connect + e.read + e.write + e.timeout, e.status))
-end
-LUA
-cat >"$OUT/peer.lua" <<'LUA'
+{
+    echo 'wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")'
+    cat "$ROOT/bench/wrk_result.lua"
+} >"$OUT/ours.lua"
+{
+    cat <<'LUA'
 local f = assert(io.open(os.getenv("BENCH_BODY"), "r"))
 wrk.method = "POST"
 wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = "application/json"
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT rps=%.1f p50_ms=%.2f p99_ms=%.2f requests=%d errors=%d non2xx=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, summary.requests,
-    e.connect + e.read + e.write + e.timeout, e.status))
-end
 LUA
+    cat "$ROOT/bench/wrk_result.lua"
+} >"$OUT/peer.lua"
 
 wrk_result() {  # file: prints "rps p99 bad"
     local line
