@@ -3,6 +3,7 @@ import pytest
 import requests
 
 from helpers import Api, Db, OpenApi, Settings, User, expect_ok, load_env, new_slug, new_ws
+from install_helpers import install, publish_integration
 
 
 def pytest_configure(config):
@@ -107,3 +108,22 @@ def create(api):
 def integration(create, owner):
     """A fresh integration owned by `owner` in `ws`."""
     return create(owner)
+
+
+# Installs (test_installs, test_upgrade, test_install_concurrency): an author publishes the
+# helpers' integration from a workspace of their own and grants it to `ws`, where `owner`
+# installs it.
+@pytest.fixture
+def author(new_workspace):
+    return new_workspace().user("owner")
+
+
+@pytest.fixture
+def published(api, author, ws):
+    """The helpers' integration, published and granted to `ws` (where `owner` installs)."""
+    return publish_integration(api, author, grant_to=[ws.id])
+
+
+@pytest.fixture
+def installed(api, owner, published):
+    return install(api, owner, published.integration)

@@ -4,23 +4,10 @@ database holds no duplicated clone and loses no member."""
 import secrets
 import threading
 
-import pytest
-
 from helpers import expect_ok, ipath
-from install_helpers import (NOTHING_CHANGED, count, inst_path, install, members_of,
-                             publish_integration)
+from install_helpers import NOTHING_CHANGED, count, inst_path, install, members_of
 
 PARALLEL = 20
-
-
-@pytest.fixture
-def author(new_workspace):
-    return new_workspace().user("owner")
-
-
-@pytest.fixture
-def published(api, author, ws):
-    return publish_integration(api, author, grant_to=[ws.id])
 
 
 def in_parallel(call, n=PARALLEL):

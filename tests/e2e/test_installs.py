@@ -12,22 +12,6 @@ from install_helpers import (IMEM_ID_RE, INST_ID_RE, INSTALL_FIELDS, MEMBER_FIEL
 from publish_helpers import absent_id, create_entity, epath, member, publish, set_manifest
 
 
-@pytest.fixture
-def author(new_workspace):
-    return new_workspace().user("owner")
-
-
-@pytest.fixture
-def published(api, author, ws):
-    """The helpers' integration, published and granted to `ws` (where `owner` installs)."""
-    return publish_integration(api, author, grant_to=[ws.id])
-
-
-@pytest.fixture
-def installed(api, owner, published):
-    return install(api, owner, published.integration)
-
-
 def install_path(published):
     return ipath(published.integration, "/install")
 

@@ -1,26 +1,9 @@
 """Upgrade: the walk-through (author -> publish -> install -> edit upstream -> publish 1.1.0 ->
 upgrade with one member detached), dry runs, a second run, rollback, variables, errors."""
-import pytest
-
 from helpers import expect_error, expect_ok, ipath, new_slug
 from install_helpers import (NOTHING_CHANGED, VARIABLES_SCHEMA, count, detach_path, entity,
                              inst_path, install, members_of, publish_integration, upgrade)
 from publish_helpers import create_entity, epath, member, publish, ref, set_manifest
-
-
-@pytest.fixture
-def author(new_workspace):
-    return new_workspace().user("owner")
-
-
-@pytest.fixture
-def published(api, author, ws):
-    return publish_integration(api, author, grant_to=[ws.id])
-
-
-@pytest.fixture
-def installed(api, owner, published):
-    return install(api, owner, published.integration)
 
 
 def changed(result):
