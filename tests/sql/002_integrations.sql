@@ -11,20 +11,7 @@ select plan(94);
 \set platform_admin_a '{"sub": "usr_pgtap_platform", "workspaces": {"ws_pgtap_a": "admin"}, "roles": ["platform_admin"]}'
 \set platform_admin '{"sub": "usr_pgtap_platform", "workspaces": {}, "roles": ["platform_admin"]}'
 
--- The DETAIL of the error a statement raises (field errors travel there as JSON).
-create function pg_temp.error_detail(statement text) returns jsonb
-language plpgsql
-as $$
-declare
-    detail text;
-begin
-    execute statement;
-    return null;
-exception when others then
-    get stacked diagnostics detail = pg_exception_detail;
-    return detail::jsonb;
-end
-$$;
+\ir include/error_detail.sql
 
 -- Definitions and privileges
 select ok(array(select oid::regprocedure::text from pg_proc

@@ -10,20 +10,7 @@ select plan(93);
 \set outsider '{"sub": "usr_pgtap_outsider", "workspaces": {"ws_pgtap_b": "owner"}}'
 \set reviewer '{"sub": "usr_pgtap_reviewer", "workspaces": {}, "roles": ["platform_reviewer"]}'
 
--- The DETAIL of the error a statement raises (field errors travel there as JSON).
-create function pg_temp.error_detail(statement text) returns jsonb
-language plpgsql
-as $$
-declare
-    detail text;
-begin
-    execute statement;
-    return null;
-exception when others then
-    get stacked diagnostics detail = pg_exception_detail;
-    return detail::jsonb;
-end
-$$;
+\ir include/error_detail.sql
 
 -- A new entity of ws_pgtap_a; returns its id.
 create function pg_temp.entity(slug text, kind text, definition jsonb) returns text

@@ -10,20 +10,7 @@ select plan(112);
 \set viewer '{"sub": "usr_pgtap_viewer", "workspaces": {"ws_pgtap_dst": "viewer"}}'
 \set outsider '{"sub": "usr_pgtap_outsider", "workspaces": {"ws_pgtap_out": "owner"}}'
 
--- The DETAIL of the error a statement raises (field errors travel there as JSON).
-create function pg_temp.error_detail(statement text) returns jsonb
-language plpgsql
-as $$
-declare
-    detail text;
-begin
-    execute statement;
-    return null;
-exception when others then
-    get stacked diagnostics detail = pg_exception_detail;
-    return detail::jsonb;
-end
-$$;
+\ir include/error_detail.sql
 
 -- A source entity of ws_pgtap_src (kind workflow); returns its id.
 create function pg_temp.entity(slug text, definition jsonb, kind text default 'workflow')
