@@ -5,6 +5,7 @@
 #ifndef INTEGRATIONS_FUZZ_COMMON_H
 #define INTEGRATIONS_FUZZ_COMMON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,5 +54,43 @@ static inline void fuzz_split_lines(char *s, char **parts, size_t n)
 			abort();                                                      \
 		}                                                                     \
 	} while (0)
+
+/*
+ * The oracle for text the app accepted: well-formed UTF-8 as PostgreSQL's UTF8 encoding takes
+ * it (shortest forms, no surrogates). Written apart from app/values.c on purpose.
+ */
+static inline bool fuzz_utf8_ok(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i], cp, len, k;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			len = 2, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			len = 3, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			len = 4, cp = c & 0x07;
+		else
+			return false;
+		if (i + len > n)
+			return false;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return false;
+		i += len;
+	}
+	return true;
+}
 
 #endif

@@ -21,44 +21,10 @@
 #include "json_strict.h"
 #include "validate.h"
 
-static bool utf8_ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = s[i], cp, len, k;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			len = 2, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			len = 3, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			len = 4, cp = c & 0x07;
-		else
-			return false;
-		if (i + len > n)
-			return false;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return false;
-		i += len;
-	}
-	return true;
-}
-
 static void check_text(const char *what, const char *s, size_t n)
 {
 	FUZZ_ASSERT(memchr(s, '\0', n) == NULL, "an accepted %s holds a NUL byte", what);
-	FUZZ_ASSERT(utf8_ok((const unsigned char *)s, n), "an accepted %s is not valid UTF-8", what);
+	FUZZ_ASSERT(fuzz_utf8_ok((const unsigned char *)s, n), "an accepted %s is not valid UTF-8", what);
 }
 
 /* Walks the accepted tree; returns its depth (a scalar is 0). */

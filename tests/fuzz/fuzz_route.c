@@ -30,37 +30,6 @@
 #include "route.h"
 #include "strbuf.h"
 
-/* Well-formed UTF-8 as PostgreSQL's UTF8 encoding accepts it (shortest forms, no surrogates). */
-static bool utf8_ok(const unsigned char *s)
-{
-	while (*s != '\0') {
-		unsigned c = *s, cp, len, k;
-
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			len = 2, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			len = 3, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			len = 4, cp = c & 0x07;
-		else
-			return false;
-		for (k = 1; k < len; k++) {
-			if ((s[k] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[k] & 0x3F);
-		}
-		if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return false;
-		s += len;
-	}
-	return true;
-}
-
 static bool allowed_name(const char *const *allowed, const char *name)
 {
 	for (; allowed != NULL && *allowed != NULL; allowed++)
@@ -142,7 +111,8 @@ static void check_query(struct arena *a, const struct route *route, const char *
 		FUZZ_ASSERT(allowed_name(route->query_params, req.query[i].name),
 			    "kept a query parameter not allowed: '%s'", req.query[i].name);
 		FUZZ_ASSERT(req.query[i].value != NULL, "query parameter without a value");
-		FUZZ_ASSERT(utf8_ok((const unsigned char *)req.query[i].value),
+		FUZZ_ASSERT(fuzz_utf8_ok((const unsigned char *)req.query[i].value,
+					  strlen(req.query[i].value)),
 			    "query_parse kept ?%s with a value that is not UTF-8 (PostgreSQL refuses it: "
 			    "a 500)", req.query[i].name);
 		for (j = 0; j < i; j++)
