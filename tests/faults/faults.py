@@ -415,6 +415,11 @@ def wait_pool(sup, n, exclude=(), timeout=8):
     return worker_pids(sup)
 
 
+def scenario_result(summary, problems):
+    """A scenario's result: passed when nothing went wrong, and its report line."""
+    return not problems, summary + "".join("\n  - " + p for p in problems)
+
+
 def fmt_failures(recs, limit=8):
     lines = [f"    {r.kind} {r.method} {r.path[:60]} rid={r.rid}: {r.outcome()}" for r in recs[:limit]]
     if len(recs) > limit:
@@ -474,7 +479,7 @@ def scenario_kill():
                f"(all in flight on a killed worker: {'yes' if not unexplained else 'NO'}; "
                f"GETs failed {failed_gets}, POSTs failed {len(fails) - failed_gets}); "
                f"{load.summary_counts()}; {creates}")
-    return not problems, summary + "".join("\n  - " + p for p in problems)
+    return scenario_result(summary, problems)
 
 
 def scenario_postgres():
@@ -565,7 +570,7 @@ def scenario_postgres():
                f"answered {last_fail_end - t_up:+.2f} s); workers "
                f"unchanged: {'yes' if after == before else 'NO'}; {load.summary_counts()}; "
                f"{creates}")
-    return not problems, summary + "".join("\n  - " + p for p in problems)
+    return scenario_result(summary, problems)
 
 
 def scenario_reload():
@@ -602,7 +607,7 @@ def scenario_reload():
     summary = (f"{', '.join(events)}; {len(load.records)} requests (new connection each), "
                f"{len(fails)} failed; workers {sorted(start_pool)} -> {sorted(end_pool)}; "
                f"{load.summary_counts()}; {creates}")
-    return not problems, summary + "".join("\n  - " + p for p in problems)
+    return scenario_result(summary, problems)
 
 
 def scenario_idle_restart():
@@ -633,7 +638,7 @@ def scenario_idle_restart():
         problems.append(f"{stored} rows stored for {acknowledged} acknowledged creates")
     summary = (f"{len(recs)} creates over {workers} workers right after a restart: "
                f"{sum(1 for r in recs if r.status == 201)} succeeded")
-    return not problems, summary + "".join("\n  - " + p for p in problems)
+    return scenario_result(summary, problems)
 
 
 SCENARIOS = {
