@@ -39,8 +39,9 @@ static bool allowed_value(const char *const *allowed, const char *v)
  * Scope (docs/api-conventions.md): the caller's own workspaces, public
  * (reviewed) ones and grants; another workspace's unlisted integration only
  * when named in ids; soft-deleted rows only of its own workspaces, on request.
- * Written as disjoint parts so the total is a sum of cheap counts: each part
- * excludes the rows of the parts before it.
+ * Written as disjoint parts (each excludes the rows of the parts before it), so
+ * that the total is a sum of cheap counts and the page a merge of each part's
+ * first rows.
  */
 static void integration_scope(struct list_query *q, const char *ids_param, bool include_deleted)
 {
@@ -50,7 +51,6 @@ static void integration_scope(struct list_query *q, const char *ids_param, bool 
 	static const char granted[] = "i.id = any(array(select g.integration_id from "
 				      "core.integration_grants g where g.workspace_id = any($1::text[])))";
 	struct arena *a = q->scope.arena;
-	size_t i;
 
 	q->scope_parts[q->n_scope_parts++] = public_live;
 	q->scope_parts[q->n_scope_parts++] =
@@ -64,8 +64,6 @@ static void integration_scope(struct list_query *q, const char *ids_param, bool 
 			a, "i.visibility = 'unlisted' and i.deleted_at is null and i.id = any(%s::text[]) "
 			   "and not (%s) and not (%s)",
 			ids_param, own, granted);
-	for (i = 0; i < q->n_scope_parts; i++)
-		strbuf_printf(&q->scope, "%s(%s)", i > 0 ? " or " : "", q->scope_parts[i]);
 	if (ids_param != NULL)
 		strbuf_printf(&q->common, " and i.id = any(%s::text[])", ids_param);
 }

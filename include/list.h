@@ -127,12 +127,13 @@ struct list_query {
 	const struct list_resource *res;
 	const char *alias;
 	const char *row_json; /* SQL: one row's JSON over alias */
-	struct strbuf scope;  /* SQL: the rows the caller may see */
+	struct strbuf scope;  /* SQL: the rows the caller may see (unused when scope_parts are set) */
 	struct strbuf common; /* SQL: " and …" conditions of the shorthands, ANDed to the scope */
 	/*
-	 * Optionally, disjoint conditions whose OR is the scope: the total is then
-	 * the sum of one count per part, each of which an index can answer alone
-	 * (one count over an OR reads the whole table).
+	 * Or the scope as disjoint conditions whose OR it is: the total is then the
+	 * sum of one count per part and the page merges each part's first rows,
+	 * each of which an index can answer alone (one query over an OR reads the
+	 * whole table).
 	 */
 	const char *scope_parts[LIST_MAX_SCOPE_PARTS];
 	size_t n_scope_parts;
