@@ -25,9 +25,11 @@ begin
         definition,
         'strict $.** ? (@.type() == "object" && exists (@."$ref"))."$ref"
                      ? (@.type() == "string" && @ like_regex "^ent_[0-9a-f]{28}$")');
-    if jsonb_array_length(found) <= 1 then
-        return array(select jsonb_array_elements_text(found));
-    end if;
+    case jsonb_array_length(found)
+        when 0 then return '{}';
+        when 1 then return array[found ->> 0];
+        else null;
+    end case;
     return array(select distinct r.id from jsonb_array_elements_text(found) as r (id) order by r.id);
 end
 $$;
