@@ -230,13 +230,8 @@ PGresult *db_exec_sql(struct request *req, struct response *resp, const char *sq
 	return run(req, resp, NULL, sql, n_params, params, retry_safe);
 }
 
-void db_reply(struct request *req, struct response *resp, struct db_stmt *stmt,
-	      const char *const *params)
+static void reply_row(struct request *req, struct response *resp, const PGresult *res)
 {
-	PGresult *res = db_exec(req, resp, stmt, params, req->method == HTTP_GET);
-
-	if (res == NULL)
-		return;
 	if (PQntuples(res) != 1 || PQnfields(res) != 3 || PQgetisnull(res, 0, 0) ||
 	    PQgetisnull(res, 0, 1)) {
 		problem_reply(resp, req, 500, "internal", "an internal error occurred");
@@ -246,6 +241,28 @@ void db_reply(struct request *req, struct response *resp, struct db_stmt *stmt,
 		      (size_t)PQgetlength(res, 0, 1));
 	if (!PQgetisnull(res, 0, 2))
 		response_header(resp, "ETag", PQgetvalue(res, 0, 2));
+}
+
+void db_reply(struct request *req, struct response *resp, struct db_stmt *stmt,
+	      const char *const *params)
+{
+	PGresult *res = db_exec(req, resp, stmt, params, req->method == HTTP_GET);
+
+	if (res != NULL)
+		reply_row(req, resp, res);
+}
+
+void db_read(struct request *req, struct response *resp, struct db_stmt *stmt,
+	     const char *const *params, const char *not_found_detail)
+{
+	PGresult *res = db_exec(req, resp, stmt, params, true);
+
+	if (res == NULL)
+		return;
+	if (PQntuples(res) == 0)
+		problem_reply(resp, req, 404, "not_found", not_found_detail);
+	else
+		reply_row(req, resp, res);
 }
 
 int db_transaction(struct request *req, struct response *resp, enum db_tx_command command)

@@ -52,7 +52,7 @@ static struct db_stmt create_stmt = {
 	"select status, body, etag from api.integration_create($1::jsonb, $2::jsonb)", 2, 0
 };
 static struct db_stmt get_stmt = {
-	"integration_get", "select status, body, etag from api.integration_get($1::jsonb, $2)", 2, 0
+	"integration_get", "select status, body, etag from core.integration_get($1::jsonb, $2)", 2, 0
 };
 static struct db_stmt patch_stmt = {
 	"integration_patch",
@@ -83,7 +83,7 @@ void handle_integration_get(struct request *req, struct response *resp)
 {
 	const char *params[] = { req->caller.json, req->path_params[0] };
 
-	db_reply(req, resp, &get_stmt, params);
+	db_read(req, resp, &get_stmt, params, "Integration not found.");
 }
 
 void handle_integration_patch(struct request *req, struct response *resp)

@@ -8,7 +8,7 @@
 #                by wrk with a Lua script)
 #   pgbench      the database ceiling: the exact SQL our workers ran (captured from the
 #                PostgreSQL log as bench/list_bench.sh does), pgbench -M extended; for GET by id
-#                the prepared api.integration_get call (-M prepared, as the workers prepare it)
+#                the workers' prepared core.integration_get statement (-M prepared)
 # and prints one table: req/s and p99 of each, ours/peer and ours/ceiling; medians of --runs.
 # docs/performance.md ("Against the alternatives", "GET by id") records the results.
 #
@@ -147,7 +147,7 @@ if ((${#LIST_QUERIES[@]})); then
     reset_logging
     trap cleanup EXIT
 fi
-printf 'select status, body, etag from api.integration_get(:caller::jsonb, :id);\n' >"$OUT/id.pgbench.sql"
+printf 'select status, body, etag from core.integration_get(:caller::jsonb, :id);\n' >"$OUT/id.pgbench.sql"
 
 # --------------------------------------------------------------------------- measuring
 {

@@ -48,6 +48,14 @@ PGresult *db_exec_sql(struct request *req, struct response *resp, const char *sq
 void db_reply(struct request *req, struct response *resp, struct db_stmt *stmt,
 	      const char *const *params);
 
+/*
+ * A read by id: as db_reply for a statement that returns that row, or no row
+ * when the resource does not exist or the caller may not see it, which is
+ * answered 404 not_found with not_found_detail.
+ */
+void db_read(struct request *req, struct response *resp, struct db_stmt *stmt,
+	     const char *const *params, const char *not_found_detail);
+
 enum db_tx_command { DB_BEGIN, DB_COMMIT, DB_ROLLBACK };
 
 /*
