@@ -226,30 +226,41 @@ static void key_after(struct strbuf *sb, const char *expr, const struct list_ord
 		strbuf_printf(sb, " or %s is null)", expr);
 }
 
+/* (keys) op (values): the keyset as one row comparison, which an index on the keys serves. */
+static const char *row_comparison(struct arena *a, const struct list_order *order,
+				  const char *alias, const char *const *values, const char *op,
+				  struct sql_params *params)
+{
+	struct strbuf sb;
+	size_t i;
+
+	strbuf_init(&sb, a);
+	strbuf_putc(&sb, '(');
+	for (i = 0; i < order->n_keys; i++)
+		strbuf_printf(&sb, "%s%s", i > 0 ? ", " : "",
+			      list_sort_expr(a, order->keys[i].field, alias));
+	strbuf_printf(&sb, ") %s (", op);
+	for (i = 0; i < order->n_keys; i++) {
+		if (i > 0)
+			strbuf_puts(&sb, ", ");
+		sql_param(params, &sb, values[i]);
+		strbuf_puts(&sb, key_cast(order->keys[i].field));
+	}
+	strbuf_putc(&sb, ')');
+	return sb.data;
+}
+
 const char *list_keyset_sql(struct arena *a, const struct list_order *order, const char *alias,
 			    const char *const *values, bool reversed, struct sql_params *params)
 {
 	struct strbuf sb;
 	size_t i, j;
 
+	if (row_comparable(order, values))
+		return row_comparison(a, order, alias, values,
+				      effective(&order->keys[0], reversed).dir == DIR_ASC ? ">" : "<",
+				      params);
 	strbuf_init(&sb, a);
-	if (row_comparable(order, values)) {
-		struct list_order_key k = effective(&order->keys[0], reversed);
-
-		strbuf_putc(&sb, '(');
-		for (i = 0; i < order->n_keys; i++)
-			strbuf_printf(&sb, "%s%s", i > 0 ? ", " : "",
-				      list_sort_expr(a, order->keys[i].field, alias));
-		strbuf_printf(&sb, ") %s (", k.dir == DIR_ASC ? ">" : "<");
-		for (i = 0; i < order->n_keys; i++) {
-			if (i > 0)
-				strbuf_puts(&sb, ", ");
-			sql_param(params, &sb, values[i]);
-			strbuf_puts(&sb, key_cast(order->keys[i].field));
-		}
-		strbuf_putc(&sb, ')');
-		return sb.data;
-	}
 	strbuf_putc(&sb, '(');
 	for (i = 0; i < order->n_keys; i++) {
 		struct list_order_key k = effective(&order->keys[i], reversed);
@@ -271,4 +282,16 @@ const char *list_keyset_sql(struct arena *a, const struct list_order *order, con
 	}
 	strbuf_putc(&sb, ')');
 	return sb.data;
+}
+
+const char *list_keyset_complement_sql(struct arena *a, const struct list_order *order,
+				       const char *alias, const char *const *values, bool reversed,
+				       struct sql_params *params)
+{
+	if (row_comparable(order, values))
+		return row_comparison(a, order, alias, values,
+				      effective(&order->keys[0], reversed).dir == DIR_ASC ? "<=" : ">=",
+				      params);
+	return arena_printf(a, "not coalesce(%s, false)",
+			    list_keyset_sql(a, order, alias, values, reversed, params));
 }

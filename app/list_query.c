@@ -143,12 +143,15 @@ static const char *page_sql(struct request *req, struct list_query *q, struct pa
 	const char *whole_scope = q->scope.data;
 	const char *const *parts = q->n_scope_parts > 0 ? q->scope_parts : &whole_scope;
 	size_t n_parts = q->n_scope_parts > 0 ? q->n_scope_parts : 1;
-	const char *keyset = NULL;
+	const char *keyset = NULL, *before = NULL;
 	size_t i, k;
 
-	if (p->cursor_values != NULL)
+	if (p->cursor_values != NULL) {
 		keyset = list_keyset_sql(a, &p->order, q->alias, p->cursor_values, p->backwards,
 					 &q->params);
+		before = list_keyset_complement_sql(a, &p->order, q->alias, p->cursor_values,
+						    p->backwards, &q->params);
+	}
 	strbuf_init(&sql, a);
 	strbuf_puts(&sql, "select t.total, t.other, p.* from (select ");
 	for (i = 0; i < n_parts; i++)
@@ -159,8 +162,8 @@ static const char *page_sql(struct request *req, struct list_query *q, struct pa
 		strbuf_puts(&sql, "false");
 	for (i = 0; keyset != NULL && i < n_parts; i++)
 		strbuf_printf(&sql,
-			      "%sexists (select 1 from %s %s where (%s)%s and not coalesce(%s, false))",
-			      i > 0 ? " or " : "", q->res->table, q->alias, parts[i], narrowing, keyset);
+			      "%sexists (select 1 from %s %s where (%s)%s and %s)", i > 0 ? " or " : "",
+			      q->res->table, q->alias, parts[i], narrowing, before);
 	strbuf_printf(&sql, " as other) t left join lateral (select (%s)::text as body", q->row_json);
 	for (k = 1; k <= p->order.n_keys; k++)
 		strbuf_printf(&sql, ", k%zu", k);

@@ -110,6 +110,15 @@ const char *list_keyset_sql(struct arena *a, const struct list_order *order, con
 			    const char *const *values, bool reversed, struct sql_params *params);
 
 /*
+ * Its complement, "row does not come after the cursor row": as a row
+ * comparison where the keyset is one, so that an index finds such rows
+ * (the planner cannot see through not coalesce(…)).
+ */
+const char *list_keyset_complement_sql(struct arena *a, const struct list_order *order,
+				       const char *alias, const char *const *values, bool reversed,
+				       struct sql_params *params);
+
+/*
  * Cursors: the sort values of one row and the id, tied to a fingerprint of
  * the query they belong to, signed (HS256 JWT) with key. Encoding returns
  * an arena string; decoding returns 0 and values (n_keys entries, NULL for

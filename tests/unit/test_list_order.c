@@ -103,6 +103,11 @@ START_TEST(keyset_row_comparison_when_no_nulls)
 	ck_assert_str_eq(p.values[1], values[0]);
 	ck_assert_str_eq(list_keyset_sql(a, &order, "i", values, true, &p),
 			 "(i.created_at, i.id) > ($4::timestamptz, $5::text)");
+	/* The complement includes the cursor row itself, and stays an indexable comparison. */
+	ck_assert_str_eq(list_keyset_complement_sql(a, &order, "i", values, false, &p),
+			 "(i.created_at, i.id) >= ($6::timestamptz, $7::text)");
+	ck_assert_str_eq(list_keyset_complement_sql(a, &order, "i", values, true, &p),
+			 "(i.created_at, i.id) <= ($8::timestamptz, $9::text)");
 }
 END_TEST
 
@@ -130,6 +135,10 @@ START_TEST(keyset_nullable_key_in_every_position)
 	p.n = 1;
 	ck_assert_str_eq(list_keyset_sql(a, &order, "i", with_null, true, &p),
 			 "((false) or (i.description is null and i.id > $2::text))");
+	/* With a nullable key the complement negates the keyset, nulls counted as not after. */
+	p.n = 1;
+	ck_assert_str_eq(list_keyset_complement_sql(a, &order, "i", with_null, true, &p),
+			 "not coalesce(((false) or (i.description is null and i.id > $2::text)), false)");
 }
 END_TEST
 
