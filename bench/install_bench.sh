@@ -176,11 +176,14 @@ five checks per clone, a tenth of an install); and \`core.install_materialize\` 
 Before sql/009, the same script on the same machine on 2026-11-28: install 360–369 ms and
 upgrade 204–232 ms at 1,000 members (medians of 5, two runs); after it, the same day, three
 runs: install 283, 367 and 338 ms, upgrade 277, 269 and 265 ms. Measured on a warm session
-(as since), three runs later that day: install 349, 222 and 209 ms, upgrade 262, 162 and
-153 ms; the first call of a new session 394, 246 and 241 ms. At 10,000 members the plan's
-arrays outgrow \`work_mem\` and spill to temporary files (about 100 MB per call); with
-\`work_mem\` at 32 MB they do not, and the time does not change measurably (the files stay in
-the page cache). The plan (one recursive closure
+(as since), five runs later that day, the table above the last of them: install 349, 222,
+209, 200 and 328 ms (median 222), upgrade 262, 162, 153, 154 and 252 ms; the first call of a
+new session 394, 246, 241, 233 and 377 ms; 10× the members took 7.0–14.5× the time to
+install and 7.1–15.5× to upgrade, the ratio swinging with whichever of the two sizes ran
+in a slow minute (per statement, a 10,000-member upgrade is 6.5–10× the 1,000-member one:
+nothing in it grows faster than the members). At 10,000 members the plan's
+arrays outgrow \`work_mem\` and spill to temporary files (about 100 MB per call); raising
+\`work_mem\` to 32 MB did not change the time measurably (the files stay in the page cache). The plan (one recursive closure
 walk over the pinned versions, one full join with the install's members) and the
 materialization are set-based: no statement runs per member. A clone's entity id and first
 version id share the body of its member row's id, so an install generates one id per clone,
