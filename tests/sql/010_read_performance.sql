@@ -3,19 +3,7 @@ select plan(3);
 
 -- The representations are inlined whole into the statements that use them: no separate SQL
 -- function call (parsed and planned again in every transaction) is left in the plan.
-create function pg_temp.plan_text(query text) returns text
-language plpgsql
-as $$
-declare
-    line text;
-    plan text := '';
-begin
-    for line in execute 'explain (verbose, costs off) ' || query loop
-        plan := plan || line || E'\n';
-    end loop;
-    return plan;
-end
-$$;
+\ir include/plan_text.sql
 
 select unalike(pg_temp.plan_text('select core.integration_json(i) from core.integrations as i'),
                '%iso_time%', 'integration_json: iso_time inlined');

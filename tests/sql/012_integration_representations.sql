@@ -6,19 +6,7 @@ select plan(13);
 \set owner_a '{"sub": "usr_pgtap_owner", "workspaces": {"ws_pgtap_a": "owner"}}'
 \set outsider '{"sub": "usr_pgtap_outsider", "workspaces": {"ws_pgtap_b": "owner"}}'
 
-create function pg_temp.plan_text(query text) returns text
-language plpgsql
-as $$
-declare
-    line text;
-    plan text := '';
-begin
-    for line in execute 'explain (verbose, costs off) ' || query loop
-        plan := plan || line || E'\n';
-    end loop;
-    return plan;
-end
-$$;
+\ir include/plan_text.sql
 
 -- Every integration's stored representation is the one core.integration_json builds now.
 create function pg_temp.stale_representations() returns bigint
