@@ -45,15 +45,8 @@ while (($#)); do
     shift
 done
 
-[[ -f $ROOT/.dev/env ]] || die "no .dev/env: start the dev stack with ./deploy/dev up"
-set -a
-# shellcheck source=/dev/null
-. "$ROOT/.dev/env"
-set +a
-BASE_URL=${INTEGRATIONS_BASE_URL:-https://127.0.0.1:8443}
-PG=${INTEGRATIONS_TEST_PG:?INTEGRATIONS_TEST_PG not set in .dev/env}
-
-psql_q() { psql "$PG" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+# shellcheck source=bench/dev_env.sh
+. "$ROOT/bench/dev_env.sh"
 
 
 # --------------------------------------------------------------------------- tools

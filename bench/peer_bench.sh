@@ -48,16 +48,10 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ && $DURATION =~ ^[1-9][0-9]*$ && $CONNECTIONS =~ ^[1-9][0-9]*$ ]] ||
     die "--runs, --duration and --connections take positive integers"
 
-[[ -f $ROOT/.dev/env ]] || die "no .dev/env: start the dev stack with ./deploy/dev up"
-set -a
-# shellcheck source=/dev/null
-. "$ROOT/.dev/env"
-set +a
-BASE_URL=${INTEGRATIONS_BASE_URL:-https://127.0.0.1:8443}
-PG=${INTEGRATIONS_TEST_PG:?INTEGRATIONS_TEST_PG not set in .dev/env}
+# shellcheck source=bench/dev_env.sh
+. "$ROOT/bench/dev_env.sh"
 CERT=$INTEGRATIONS_DEV_DIR/nginx/cert.pem
 PYTHON=/usr/bin/python3
-psql_q() { psql "$PG" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
 
 for tool in wrk pgbench node npm curl psql; do
     command -v "$tool" >/dev/null || die "$tool is missing (apt-get install wrk postgresql-client nodejs npm)"
