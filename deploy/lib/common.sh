@@ -22,8 +22,9 @@ readonly API_BIN="$BUILD_DIR/app/integrations-api"
 
 readonly PG_BIN=/usr/lib/postgresql/15/bin
 readonly PG_PORT="${INTEGRATIONS_PG_PORT:-55432}"
-readonly HTTPS_PORT=8443
-readonly HTTP_PORT=8080
+readonly HTTPS_PORT="${INTEGRATIONS_HTTPS_PORT:-8443}"
+readonly HTTP_PORT="${INTEGRATIONS_HTTP_PORT:-8080}"
+readonly METRICS_PORT="${INTEGRATIONS_METRICS_PORT:-9145}"
 readonly BASE_URL="https://127.0.0.1:$HTTPS_PORT"
 readonly HTTP_URL="http://127.0.0.1:$HTTP_PORT"
 
@@ -42,9 +43,14 @@ die() {
 settings_check() {
     [[ $ROOT =~ ^/[A-Za-z0-9._/+-]*$ ]] ||
         die "the checkout path '$ROOT' has characters other than A-Z a-z 0-9 . _ / + -; move the checkout"
-    if [[ ! $PG_PORT =~ ^[1-9][0-9]*$ ]] || ((PG_PORT < 1024 || PG_PORT > 65535)); then
-        die "INTEGRATIONS_PG_PORT must be a port number from 1024 to 65535, not '$PG_PORT'"
-    fi
+    local name port
+    for name in PG HTTPS HTTP METRICS; do
+        port=${name}_PORT
+        port=${!port}
+        if [[ ! $port =~ ^[1-9][0-9]*$ ]] || ((port < 1024 || port > 65535)); then
+            die "INTEGRATIONS_${name}_PORT must be a port number from 1024 to 65535, not '$port'"
+        fi
+    done
     local sock
     for sock in "$PG_DIR/.s.PGSQL.$PG_PORT" "$API_SOCK"; do
         ((${#sock} <= 107)) || die "socket path $sock is longer than 107 bytes; use a shorter checkout path"

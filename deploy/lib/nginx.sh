@@ -21,6 +21,7 @@ nginx_render() {
     conf=${conf//@REPO@/"$ROOT"}
     conf=${conf//@HTTPS_PORT@/"$HTTPS_PORT"}
     conf=${conf//@HTTP_PORT@/"$HTTP_PORT"}
+    conf=${conf//@METRICS_PORT@/"$METRICS_PORT"}
     [[ ! $conf =~ @[A-Z_]+@ ]] || die "nginx/dev.conf.in has an unknown placeholder ${BASH_REMATCH[0]}"
     printf '%s\n' "$conf"
 }
@@ -37,7 +38,7 @@ nginx_ensure() {
         as_root kill -HUP "$pid"
         return
     fi
-    for port in "$HTTPS_PORT" "$HTTP_PORT"; do
+    for port in "$HTTPS_PORT" "$HTTP_PORT" "$METRICS_PORT"; do
         port_free "$port" || die "port $port is in use by a program other than the dev nginx: stop it first"
     done
     log "nginx: starting on $BASE_URL and $HTTP_URL"

@@ -52,6 +52,7 @@ env_write() {
         INTEGRATIONS_JWT_AUDIENCE integrations-api
         INTEGRATIONS_BASE_URL "$BASE_URL"
         INTEGRATIONS_HTTP_URL "$HTTP_URL"
+        INTEGRATIONS_METRICS_URL "http://127.0.0.1:$METRICS_PORT"
         INTEGRATIONS_DEV_DIR "$DEV_DIR"
         INTEGRATIONS_TEST_PG "host=$PG_DIR port=$PG_PORT dbname=integrations user=postgres"
         INTEGRATIONS_API_BIN "$API_BIN"
