@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #define CONFIG_MAX_KEYS 16
+#define CONFIG_MIN_CURSOR_KEY 32 /* bytes, in production */
 
 enum jwt_key_alg { JWT_KEY_RS256, JWT_KEY_ES256 };
 
@@ -27,7 +28,7 @@ struct config {
 	size_t n_keys;
 	char *issuer;   /* NULL: iss not checked */
 	char *audience; /* NULL: aud not checked */
-	unsigned char *cursor_key;
+	unsigned char *cursor_key; /* from INTEGRATIONS_CURSOR_KEY(_FILE) only, never derived */
 	size_t cursor_key_len;
 };
 
