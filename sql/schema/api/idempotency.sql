@@ -1,19 +1,6 @@
--- Safe retries: the first successful response to a POST with an Idempotency-Key is kept for
--- 24 hours per caller and key, and replayed instead of running the request again.
-
-create table core.idempotency_keys (
-    caller_sub   text        not null,
-    key          text        not null check (length(key) between 1 and 255),
-    request_hash text        not null, -- md5 of method, path and body: a key names one request
-    status       int         not null,
-    body         text        not null,
-    location     text,
-    etag         text,
-    created_at   timestamptz not null default clock_timestamp(),
-    primary key (caller_sub, key)
-);
-
-create index idempotency_keys_created_at_idx on core.idempotency_keys (created_at);
+-- Idempotency: safe retries. The first successful response to a POST with an
+-- Idempotency-Key is kept for 24 hours per caller and key (core.idempotency_keys), and
+-- replayed instead of running the request again. Cleanup: maintenance/idempotency.sql.
 
 /**
  * Starts a request carrying an Idempotency-Key, inside the worker's transaction that will
@@ -23,7 +10,7 @@ create index idempotency_keys_created_at_idx on core.idempotency_keys (created_a
  * INP09 when the same key is being served right now by another request (the advisory lock is
  * held until that transaction ends), INM22 when the key was used for another request.
  */
-create function api.idempotency_begin(caller_sub text, key text, request_hash text)
+create or replace function api.idempotency_begin(caller_sub text, key text, request_hash text)
 returns table (status int, body text, location text, etag text)
 language plpgsql security definer set search_path = core, api, pg_temp
 as $$
@@ -56,7 +43,7 @@ $$;
  * Records the response of a request begun with api.idempotency_begin, in the same
  * transaction as the request's own changes: both are kept, or neither.
  */
-create function api.idempotency_finish(caller_sub text, key text, request_hash text,
+create or replace function api.idempotency_finish(caller_sub text, key text, request_hash text,
                                        status int, body text, location text, etag text)
 returns void
 language sql security definer set search_path = core, api, pg_temp
@@ -65,25 +52,12 @@ as $$
     values (caller_sub, key, request_hash, status, body, location, etag)
 $$;
 
--- Housekeeping run by the maintenance timer as the schema owner, never by the workers.
-create schema if not exists maintenance;
-
-/**
- * Removes keys older than 24 hours; returns how many.
- */
-create function maintenance.idempotency_cleanup() returns bigint
-language sql set search_path = core, pg_temp
-as $$
-    with gone as (
-        delete from core.idempotency_keys where created_at < clock_timestamp() - interval '24 hours'
-        returning 1
-    )
-    select count(*) from gone
-$$;
-
-revoke execute on function api.idempotency_begin(text, text, text),
-    api.idempotency_finish(text, text, text, int, text, text, text),
-    maintenance.idempotency_cleanup() from public;
-grant execute on function api.idempotency_begin(text, text, text),
+revoke execute on function
+    api.idempotency_begin(text, text, text),
     api.idempotency_finish(text, text, text, int, text, text, text)
-    to integrations_api;
+from public;
+
+grant execute on function
+    api.idempotency_begin(text, text, text),
+    api.idempotency_finish(text, text, text, int, text, text, text)
+to integrations_api;

@@ -1,5 +1,5 @@
--- sql/002_integrations.sql: representation, read scope, create / get / patch / delete /
--- restore / purge, version immutability.
+-- sql/schema/api/integrations.sql: create / get / patch / delete / restore / purge, the read
+-- scope of GET by id; and version immutability (the trigger of api/publish.sql) under purge.
 BEGIN;
 select plan(94);
 
@@ -11,7 +11,7 @@ select plan(94);
 \set platform_admin_a '{"sub": "usr_pgtap_platform", "workspaces": {"ws_pgtap_a": "admin"}, "roles": ["platform_admin"]}'
 \set platform_admin '{"sub": "usr_pgtap_platform", "workspaces": {}, "roles": ["platform_admin"]}'
 
-\ir include/error_detail.sql
+\ir ../include/error_detail.sql
 
 -- Definitions and privileges
 select ok(array(select oid::regprocedure::text from pg_proc

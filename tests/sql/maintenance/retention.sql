@@ -1,5 +1,7 @@
+-- sql/schema/maintenance/retention.sql: the retention purge.
 BEGIN;
 select plan(6);
+
 
 select is(array[core.retention_period('short'), core.retention_period('medium'),
                 core.retention_period('long')],

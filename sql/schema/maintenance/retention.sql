@@ -1,13 +1,11 @@
--- Retention: soft-deleted integrations are purged for good once their retention tier has run
--- out (short 7 days, medium 30, long 365; none never), by a scheduled job.
-
-create index integrations_deleted_at_idx on core.integrations (deleted_at)
-    where deleted_at is not null;
+-- Retention: soft-deleted integrations are purged for good once their retention tier has
+-- run out (short 7 days, medium 30, long 365; none never), by the maintenance timer
+-- (deploy/prod/maintenance.sql). Run as the schema owner, never by the workers.
 
 /**
  * How long a soft-deleted row of this retention tier is kept; null for 'none' (forever).
  */
-create function core.retention_period(tier text) returns interval
+create or replace function core.retention_period(tier text) returns interval
 language sql immutable strict parallel safe
 as $$
     select case tier
@@ -23,7 +21,7 @@ $$;
  * of its versions). Rows locked by a concurrent request are left for the next run.
  * Returns how many were purged. Run by the maintenance timer, never by the workers.
  */
-create function maintenance.retention_purge() returns bigint
+create or replace function maintenance.retention_purge() returns bigint
 language plpgsql set search_path = core, pg_temp
 as $$
 declare
@@ -47,4 +45,6 @@ begin
 end
 $$;
 
-revoke execute on function maintenance.retention_purge() from public;
+revoke execute on function
+    maintenance.retention_purge()
+from public;

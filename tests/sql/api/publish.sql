@@ -1,7 +1,7 @@
--- sql/004_entities_publish.sql: entities and their versions, $ref and placeholder extraction,
--- SemVer precedence, publish (snapshots, closure, errors), preview, visibility, grants.
+-- sql/schema/api/publish.sql: the $ref closure through cycles and diamonds, the members preview,
+-- publish (errors, snapshots, pinned versions, precedence), reading versions.
 BEGIN;
-select plan(93);
+select plan(45);
 
 \set owner_a '{"sub": "usr_pgtap_owner", "workspaces": {"ws_pgtap_a": "owner"}}'
 \set admin_a '{"sub": "usr_pgtap_admin", "workspaces": {"ws_pgtap_a": "admin"}}'
@@ -10,7 +10,7 @@ select plan(93);
 \set outsider '{"sub": "usr_pgtap_outsider", "workspaces": {"ws_pgtap_b": "owner"}}'
 \set reviewer '{"sub": "usr_pgtap_reviewer", "workspaces": {}, "roles": ["platform_reviewer"]}'
 
-\ir include/error_detail.sql
+\ir ../include/error_detail.sql
 
 -- A new entity of ws_pgtap_a; returns its id.
 create function pg_temp.entity(slug text, kind text, definition jsonb) returns text
@@ -58,102 +58,6 @@ select ok(not has_table_privilege('integrations_api', 'core.entities', 'insert')
           and has_table_privilege('integrations_api', 'core.entities', 'select')
           and has_table_privilege('integrations_api', 'core.entity_versions', 'select'),
           'integrations_api reads entities, cannot write them');
-
--- $ref and placeholder extraction
-select is(core.entity_refs('{"a": {"$ref": "ent_00000000000000000000000000b2"},
-                             "b": [[{"x": {"$ref": "ent_00000000000000000000000000a1", "note": 1}}]],
-                             "c": {"$ref": "ent_00000000000000000000000000b2"},
-                             "d": {"$ref": "#/definitions/x"}, "e": {"$ref": 5},
-                             "f": {"ref": "ent_00000000000000000000000000c3"},
-                             "$ref": "ent_00000000000000000000000000d4"}'),
-          array['ent_00000000000000000000000000a1', 'ent_00000000000000000000000000b2',
-                'ent_00000000000000000000000000d4'],
-          'entity_refs: $ref nodes at any depth, entity ids only, distinct, sorted');
-select is(core.entity_refs('{"a": 1}'), '{}'::text[], 'entity_refs: none');
-select is(core.json_placeholders('{"a": "x {{ region }}-{{channel}}", "b": ["{{region}}", {"c": "{{_x9}}"}],
-                                   "{{key}}": "{{9bad}} {{a b}} {not}", "n": 1}'),
-          array['_x9', 'channel', 'region'],
-          'json_placeholders: names in strings at any depth, spaces allowed, keys not scanned');
-
--- SemVer precedence: the SemVer 2.0 specification's own examples (§11), lowest first
-select is(array(select v from unnest(array['2.1.1', '1.0.0-beta.11', '1.0.0', '1.0.0-alpha.beta',
-                                           '2.0.0', '1.0.0-rc.1', '1.0.0-alpha', '1.0.0-beta.2',
-                                           '2.1.0', '1.0.0-beta', '1.0.0-alpha.1']) as v
-                order by core.semver_key(v)),
-          array['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2',
-                '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '2.0.0', '2.1.0', '2.1.1'],
-          'semver: the specification''s precedence examples, in order');
-select ok(core.semver_key('1.0.0+build.1') = core.semver_key('1.0.0')
-          and core.semver_key('1.0.0-rc.1+b') = core.semver_key('1.0.0-rc.1'),
-          'semver: build metadata does not count');
-select ok(core.semver_key('1.10.0') > core.semver_key('1.9.0')
-          and core.semver_key('1.0.0-10') > core.semver_key('1.0.0-9')
-          and core.semver_key('1.0.0-a') > core.semver_key('1.0.0-999'),
-          'semver: numbers compare numerically, alphanumeric above numeric');
-
--- Entities
-select r.status as e1_status, r.body as e1_body, r.body ->> 'id' as e1,
-       r.body ->> 'currentVersionId' as e1_v1
-from api.entity_create(:'member_a',
-                       '{"workspaceId": "ws_pgtap_a", "kind": "schema", "slug": "invoice",
-                         "name": "Invoice", "definition": {"type": "object"}}') as r
-\gset
-select is(:e1_status, 201, 'entity create: 201, a member may');
-select is(array(select jsonb_object_keys(:'e1_body'::jsonb) order by 1),
-          array['createdAt', 'createdBy', 'currentVersionId', 'definition', 'deletedAt', 'id',
-                'kind', 'name', 'slug', 'sourceInstallMemberId', 'updatedAt', 'workspaceId'],
-          'entity create: the representation''s fields');
-select is(:'e1_body'::jsonb - 'id' - 'currentVersionId' - 'createdAt' - 'updatedAt',
-          '{"workspaceId": "ws_pgtap_a", "kind": "schema", "slug": "invoice", "name": "Invoice",
-            "definition": {"type": "object"}, "sourceInstallMemberId": null,
-            "createdBy": "usr_pgtap_member", "deletedAt": null}'::jsonb,
-          'entity create: values');
-select ok(:'e1' ~ '^ent_[0-9a-f]{28}$' and :'e1_v1' ~ '^entv_[0-9a-f]{28}$', 'entity create: id shapes');
-select throws_ok(format('select api.entity_create(%L, %L)', :'viewer_a',
-                        '{"workspaceId": "ws_pgtap_a", "kind": "schema", "slug": "v", "name": "v", "definition": {}}'),
-                 'IN403', null, 'entity create: a viewer may not');
-select throws_ok(format('select api.entity_create(%L, %L)', :'outsider',
-                        '{"workspaceId": "ws_pgtap_a", "kind": "schema", "slug": "o", "name": "o", "definition": {}}'),
-                 'IN403', null, 'entity create: no role in the workspace');
-select is(jsonb_path_query_array(pg_temp.error_detail(format('select api.entity_create(%L, %L)', :'owner_a',
-                                      '{"workspaceId": "ws_pgtap_a", "kind": "tool", "slug": "invoice", "name": "x", "definition": {}}')),
-                                  '$[*].path'),
-          '["/slug"]', 'entity create: a live slug is taken, at /slug');
-select throws_ok(format('select api.entity_create(%L, %L)', :'owner_a',
-                        '{"workspaceId": "ws_pgtap_a", "kind": "tool", "slug": "invoice", "name": "x", "definition": {}}'),
-                 'IN409', null, 'entity create: IN409');
-select is((api.entity_get(:'viewer_a', :'e1')).body, :'e1_body'::jsonb, 'entity get: a viewer reads');
-select throws_ok(format('select api.entity_get(%L, %L)', :'outsider', :'e1'),
-                 'IN404', null, 'entity get: other workspaces do not');
-select throws_ok(format('select api.entity_patch(%L, %L, %L)', :'viewer_a', :'e1', '{"name": "x"}'),
-                 'IN403', null, 'entity patch: a viewer may not');
-select throws_ok(format('select api.entity_patch(%L, %L, %L)', :'outsider', :'e1', '{"name": "x"}'),
-                 'IN404', null, 'entity patch: other workspaces do not see it');
-select is((api.entity_patch(:'owner_a', :'e1', '{"name": "Bill", "definition": {"type": "object"}}')).body
-          ->> 'currentVersionId', :'e1_v1', 'entity patch: an equal definition adds no version');
-select isnt(pg_temp.redefine(:'e1', '{"type": "array"}'), :'e1_v1',
-            'entity patch: a changed definition is a new version');
-select is((select array_agg(definition order by created_at) from core.entity_versions where entity_id = :'e1'),
-          array['{"type": "object"}', '{"type": "array"}']::jsonb[],
-          'entity patch: the old version is kept');
-update core.entities set deleted_at = clock_timestamp() where id = :'e1';
-select throws_ok(format('select api.entity_patch(%L, %L, %L)', :'owner_a', :'e1', '{"name": "x"}'),
-                 'IN409', null, 'entity patch: a deleted entity');
-select is((api.entity_get(:'owner_a', :'e1')).body ->> 'deletedAt' is not null, true,
-          'entity get: a deleted entity shows deletedAt');
-select is((api.entity_create(:'owner_a', '{"workspaceId": "ws_pgtap_a", "kind": "tool", "slug": "invoice",
-                                           "name": "x", "definition": {}}')).status,
-          201, 'entity create: a deleted entity''s slug is free again');
-
--- Entity version immutability
-select throws_ok(format('update core.entity_versions set created_by = %L where entity_id = %L', 'x', :'e1'),
-                 '23001', null, 'entity versions: no update');
-select throws_ok(format('delete from core.entity_versions where entity_id = %L', :'e1'),
-                 '23001', null, 'entity versions: no delete');
--- TRUNCATE refuses to run while deferred foreign key checks are pending: run them first.
-set constraints all immediate;
-set constraints all deferred;
-select throws_ok('truncate core.entities, core.entity_versions', '23001', null, 'entity versions: no truncate');
 
 -- A graph with a cycle and a diamond:
 --   flow -> schema -> leaf -> schema (cycle); flow -> tool and schema -> tool (diamond);
@@ -371,58 +275,6 @@ select is((api.integration_members_preview(:'owner_a', :'spec')).body,
 update core.integrations set deleted_at = clock_timestamp() where id = :'spec';
 select throws_ok(format('select api.integration_publish(%L, %L, %L)', :'owner_a', :'spec', '{"version": "9.0.0"}'),
                  'IN409', null, 'publish: a deleted integration');
-
--- Visibility and review
-select is((api.integration_set_visibility(:'owner_a', :'suite', '{"visibility": "public"}'))::text,
-          (select (202, jsonb_build_object('id', :'suite', 'visibility', 'private', 'reviewState', 'pending'), null)::api.reply::text),
-          'visibility: public waits for review (202)');
-select is_empty(format('select * from core.integration_get(%L, %L)', :'outsider', :'suite'),
-                'visibility: pending is still private');
-select throws_ok(format('select api.integration_review(%L, %L, %L)', :'owner_a', :'suite', '{"decision": "approve"}'),
-                 'IN403', null, 'review: needs platform_reviewer');
-select throws_ok(format('select api.integration_review(%L, %L, %L)', :'outsider', :'suite', '{"decision": "approve"}'),
-                 'IN404', null, 'review: hidden from non-reviewers who cannot read it');
-update core.integrations set created_by = 'usr_pgtap_reviewer' where id = :'suite';
-select throws_ok(format('select api.integration_review(%L, %L, %L)', :'reviewer', :'suite', '{"decision": "approve"}'),
-                 'IN403', null, 'review: not one''s own');
-update core.integrations set created_by = 'usr_pgtap_owner' where id = :'suite';
-select is((api.integration_review(:'reviewer', :'suite', '{"decision": "approve"}')).body,
-          jsonb_build_object('id', :'suite', 'visibility', 'public', 'reviewState', null),
-          'review: approve makes it public');
-select is((select status from core.integration_get(:'outsider', :'suite')), 200, 'review: public is readable by all');
-select throws_ok(format('select api.integration_review(%L, %L, %L)', :'reviewer', :'suite', '{"decision": "reject"}'),
-                 'IN409', null, 'review: nothing pending');
-select is((api.integration_set_visibility(:'admin_a', :'suite', '{"visibility": "private"}')).body ->> 'visibility',
-          'private', 'visibility: private applies at once');
-select throws_ok(format('select api.integration_set_visibility(%L, %L, %L)', :'member_a', :'suite', '{"visibility": "unlisted"}'),
-                 'IN403', null, 'visibility: a member may not');
-
--- Grants
-select is_empty(format('select * from core.integration_get(%L, %L)', :'outsider', :'suite'),
-                'grants: private and not granted');
-select is((api.integration_grant_create(:'owner_a', :'suite', '{"workspaceId": "ws_pgtap_b"}')).body - 'createdAt',
-          jsonb_build_object('integrationId', :'suite', 'workspaceId', 'ws_pgtap_b', 'grantedBy', 'usr_pgtap_owner'),
-          'grants: create');
-select is((api.integration_members_preview(:'outsider', :'suite')).status, 200, 'grants: the grantee reads');
-select throws_ok(format('select api.integration_grant_create(%L, %L, %L)', :'owner_a', :'suite', '{"workspaceId": "ws_pgtap_b"}'),
-                 'IN409', null, 'grants: twice');
-select throws_ok(format('select api.integration_grant_create(%L, %L, %L)', :'owner_a', :'suite', '{"workspaceId": "ws_pgtap_a"}'),
-                 'IN422', null, 'grants: not to the source workspace');
-select throws_ok(format('select api.integration_grant_list(%L, %L)', :'outsider', :'suite'),
-                 'IN403', null, 'grants: a grantee does not list them');
-select is(jsonb_path_query_array((api.integration_grant_list(:'viewer_a', :'suite')).body, '$.data[*].workspaceId'),
-          '["ws_pgtap_b"]', 'grants: the source workspace lists them');
-select is((api.integration_grant_delete(:'admin_a', :'suite', 'ws_pgtap_b')).body, '{"success": true}',
-          'grants: delete');
-select throws_ok(format('select api.integration_grant_delete(%L, %L, %L)', :'owner_a', :'suite', 'ws_pgtap_b'),
-                 'IN404', null, 'grants: delete an absent grant');
-select is_empty(format('select * from core.integration_get(%L, %L)', :'outsider', :'suite'),
-                'grants: withdrawn');
-
-set local role integrations_api;
-select lives_ok(format('select api.integration_members_preview(%L, %L)', :'owner_a', :'suite'),
-                'callable as integrations_api');
-reset role;
 
 select * from finish();
 ROLLBACK;

@@ -1,126 +1,13 @@
--- Integration lifecycle: representation, read scope, and create / get / patch / delete /
--- restore / purge.
-
-create index integrations_created_at_id_idx on core.integrations (created_at desc, id desc);
--- Scope of list queries: integrations granted to one of the caller's workspaces.
-create index integration_grants_workspace_idx on core.integration_grants (workspace_id);
--- Purge: installs of an integration, and the foreign key check when its versions go.
-create index integration_installs_integration_idx
-    on core.integration_installs (integration_id, integration_version_id);
--- Purge: live installs whose parent it would remove; and the parent key's ON DELETE.
-create index integration_installs_parent_idx
-    on core.integration_installs (parent_install_id) where parent_install_id is not null;
-
-/**
- * Refuses any change to a published version, except its deletion by api.integration_purge,
- * which says so with the transaction-local setting integrations.purging = on.
- * Raises restrict_violation (23001): reaching it is a bug in our code, never a caller error.
- */
-create function core.integration_versions_immutable() returns trigger
-language plpgsql
-as $$
-begin
-    if tg_op = 'DELETE' and current_setting('integrations.purging', true) = 'on' then
-        return old;
-    end if;
-    raise exception using
-        errcode = 'restrict_violation',
-        message = 'Published integration versions cannot be changed.';
-end
-$$;
-
-create trigger integration_versions_immutable
-    before update or delete on core.integration_versions
-    for each row execute function core.integration_versions_immutable();
-
-create trigger integration_versions_no_truncate
-    before truncate on core.integration_versions
-    for each statement execute function core.integration_versions_immutable();
-
-/**
- * The API representation of an integration: the reference's 18 fields, absent values as
- * JSON null.
- */
-create function core.integration_json(i core.integrations) returns jsonb
-language sql stable parallel safe
-as $$
-    select jsonb_build_object(
-        'id', i.id,
-        'workspaceId', i.workspace_id,
-        'slug', i.slug,
-        'name', i.name,
-        'description', i.description,
-        'iconUrl', i.icon_url,
-        'publisher', i.publisher,
-        'trustTier', i.trust_tier,
-        'currentVersion', i.current_version,
-        'manifest', i.manifest,
-        'variablesSchema', i.variables_schema,
-        'authConfig', i.auth_config,
-        'visibility', i.visibility,
-        'createdBy', i.created_by,
-        'deletedAt', core.iso_time(i.deleted_at),
-        'retentionTier', i.retention_tier,
-        'createdAt', core.iso_time(i.created_at),
-        'updatedAt', core.iso_time(i.updated_at))
-$$;
-
-/**
- * The strong ETag of a representation. jsonb text is canonical (key order and spacing are
- * fixed), so equal documents always get equal tags.
- */
-create function core.etag(doc jsonb) returns text
-language sql immutable strict parallel safe
-as $$
-    select '"' || md5(doc::text) || '"'
-$$;
-
-/**
- * Whether an If-Match header value is satisfied by the current ETag. Null (no header) and *
- * always are; otherwise one of the comma-separated tags must equal it exactly. That is the
- * strong comparison of RFC 9110: a weak tag (W/"…") never matches.
- */
-create function core.etag_matches(if_match text, etag text) returns boolean
-language sql immutable parallel safe
-as $$
-    select if_match is null
-        or btrim(if_match) = '*'
-        or etag = any (select btrim(tag) from regexp_split_to_table(if_match, ',') as tag)
-$$;
-
-/**
- * Whether the caller may read the integration: any role in its source workspace; otherwise,
- * while it is not soft-deleted, when it is public (visibility becomes public only after
- * review), unlisted, or granted to one of the caller's workspaces.
- * This is the by-id rule. A list must narrow it further: another workspace's unlisted
- * integration appears in a list only when named in ids.
- * PL/pgSQL because it caches its plans: as an SQL function (not inlinable with a row
- * argument) the grant subquery was planned on every call, which made a GET 4× slower.
- */
-create function core.integration_readable(caller jsonb, i core.integrations) returns boolean
-language plpgsql stable parallel safe
-as $$
-begin
-    if core.caller_role(caller, i.workspace_id) is not null then
-        return true;
-    end if;
-    if i.deleted_at is not null then
-        return false;
-    end if;
-    return i.visibility in ('public', 'unlisted')
-        or exists (select
-                   from core.integration_grants as g
-                   where g.integration_id = i.id
-                     and core.caller_role(caller, g.workspace_id) is not null);
-end
-$$;
+-- Integrations: the lifecycle of an integration, create / get / patch / delete (soft) /
+-- restore / purge, with authoring rights and trust tiers. GET by id is core.integration_get,
+-- which the workers call directly (it reads the stored representation).
 
 /**
  * Locks the integration for a state change and returns it when the caller may author it
  * (owner or admin of its source workspace). Raises IN404 when the caller may not read it
  * (or it does not exist), IN403 when it may read but not author it.
  */
-create function core.integration_lock_for_author(caller jsonb, integration_id text)
+create or replace function core.integration_lock_for_author(caller jsonb, integration_id text)
 returns core.integrations
 language plpgsql
 as $$
@@ -144,7 +31,7 @@ $$;
  * Raises IN403 unless the caller may give an integration this trust tier: the default,
  * verified_publisher, is anyone's; the others are vouched for by the platform.
  */
-create function core.integration_check_trust_tier(caller jsonb, trust_tier text) returns void
+create or replace function core.integration_check_trust_tier(caller jsonb, trust_tier text) returns void
 language plpgsql
 as $$
 begin
@@ -166,7 +53,7 @@ $$;
  * than verified_publisher without platform_admin; IN409 the slug is taken in the workspace,
  * soft-deleted integrations included (detail: errors array at /slug).
  */
-create function api.integration_create(caller jsonb, body jsonb) returns api.reply
+create or replace function api.integration_create(caller jsonb, body jsonb) returns api.reply
 language plpgsql
 security definer set search_path = core, api, pg_temp
 as $$
@@ -214,26 +101,20 @@ end
 $$;
 
 /**
- * GET /api/integrations/{id}: the integration with its ETag. A soft-deleted integration is
- * shown, with deletedAt, to roles of its source workspace only.
- * Returns 200.
- * Errors: IN404 the integration does not exist or the caller may not read it.
+ * GET /api/integrations/{id}: status 200, the stored representation and its ETag, or no row
+ * when the integration does not exist or the caller may not read it (the worker answers 404).
+ * SQL and neither strict nor security definer, so that PostgreSQL inlines it into the
+ * worker's prepared statement; it runs with the workers' own right to read core.
  */
-create function api.integration_get(caller jsonb, id text) returns api.reply
-language plpgsql stable
-security definer set search_path = core, api, pg_temp
+create or replace function core.integration_get(caller jsonb, id text)
+returns table (status int, body text, etag text)
+language sql stable
 as $$
-declare
-    i core.integrations;
-    doc jsonb;
-begin
-    select * into i from core.integrations as t where t.id = integration_get.id;
-    if not found or not core.integration_readable(caller, i) then
-        raise exception using errcode = 'IN404', message = 'Integration not found.';
-    end if;
-    doc := core.integration_json(i);
-    return (200, doc, core.etag(doc))::api.reply;
-end
+    select 200, r.body, r.etag
+    from core.integrations as i
+    join core.integration_representations as r on r.integration_id = i.id
+    where i.id = integration_get.id
+      and core.integration_readable(integration_get.caller, i)
 $$;
 
 /**
@@ -246,7 +127,7 @@ $$;
  * change to other than verified_publisher without platform_admin; IN409 soft-deleted;
  * IN412 if_match does not match the current ETag.
  */
-create function api.integration_patch(caller jsonb, id text, body jsonb, if_match text)
+create or replace function api.integration_patch(caller jsonb, id text, body jsonb, if_match text)
 returns api.reply
 language plpgsql
 security definer set search_path = core, api, pg_temp
@@ -295,7 +176,7 @@ $$;
  * Errors: IN404 not readable; IN403 not owner/admin of the source workspace; IN409 already
  * deleted.
  */
-create function api.integration_delete(caller jsonb, id text) returns api.reply
+create or replace function api.integration_delete(caller jsonb, id text) returns api.reply
 language plpgsql
 security definer set search_path = core, api, pg_temp
 as $$
@@ -319,7 +200,7 @@ $$;
  * Errors: IN404 not readable; IN403 not owner/admin of the source workspace; IN409 not
  * deleted.
  */
-create function api.integration_restore(caller jsonb, id text) returns api.reply
+create or replace function api.integration_restore(caller jsonb, id text) returns api.reply
 language plpgsql
 security definer set search_path = core, api, pg_temp
 as $$
@@ -344,7 +225,7 @@ $$;
  * is the child of one of its installs. Purge, and the retention job, leave such an
  * integration alone.
  */
-create function core.integration_has_live_installs(integration_id text) returns boolean
+create or replace function core.integration_has_live_installs(integration_id text) returns boolean
 language sql stable
 as $$
     -- An install's integration_id always names the integration of its pinned version (the
@@ -361,13 +242,18 @@ $$;
 
 /**
  * Removes a soft-deleted integration for good, with its grants, versions and uninstalled
- * installs. The caller has locked the row and checked core.integration_has_live_installs.
+ * installs (and their member rows: their clones stay and lose the link). The caller has
+ * locked the row and checked core.integration_has_live_installs.
  */
-create function core.integration_remove(integration_id text) returns void
+create or replace function core.integration_remove(integration_id text) returns void
 language plpgsql
 as $$
 begin
     delete from core.integration_grants as g where g.integration_id = integration_remove.integration_id;
+    delete from core.install_members as m
+    using core.integration_installs as inst
+    where m.install_id = inst.id
+      and inst.integration_id = integration_remove.integration_id and inst.deleted_at is not null;
     -- Should a live install be here all the same, it is kept and the versions' foreign key
     -- aborts the purge: nothing live is ever lost.
     delete from core.integration_installs as inst
@@ -387,7 +273,7 @@ $$;
  * deleted; INH09 a live install still pins one of its versions, or is the child of one of
  * its installs.
  */
-create function api.integration_purge(caller jsonb, id text) returns api.reply
+create or replace function api.integration_purge(caller jsonb, id text) returns api.reply
 language plpgsql
 security definer set search_path = core, api, pg_temp
 as $$
@@ -411,7 +297,6 @@ $$;
 
 revoke execute on function
     api.integration_create(jsonb, jsonb),
-    api.integration_get(jsonb, text),
     api.integration_patch(jsonb, text, jsonb, text),
     api.integration_delete(jsonb, text),
     api.integration_restore(jsonb, text),
@@ -420,7 +305,6 @@ from public;
 
 grant execute on function
     api.integration_create(jsonb, jsonb),
-    api.integration_get(jsonb, text),
     api.integration_patch(jsonb, text, jsonb, text),
     api.integration_delete(jsonb, text),
     api.integration_restore(jsonb, text),

@@ -1,7 +1,8 @@
--- sql/005_installs.sql: variables validation, placeholders, install materialization,
--- members, detach, the upgrade reconciliation table, rollback, uninstall, purge.
+-- sql/schema/api/install.sql and api/upgrade.sql: install (materialization, members, policies,
+-- child installs), detach, uninstall, purge; and upgrade reconciliation (the reconciliation
+-- table, variables, dry run, second run, rollback), which upgrades the installs made here.
 BEGIN;
-select plan(112);
+select plan(105);
 
 \set author '{"sub": "usr_pgtap_author", "workspaces": {"ws_pgtap_src": "owner"}}'
 \set owner '{"sub": "usr_pgtap_owner", "workspaces": {"ws_pgtap_dst": "owner", "ws_pgtap_all": "owner", "ws_pgtap_def": "owner", "ws_pgtap_man": "owner"}}'
@@ -10,7 +11,7 @@ select plan(112);
 \set viewer '{"sub": "usr_pgtap_viewer", "workspaces": {"ws_pgtap_dst": "viewer"}}'
 \set outsider '{"sub": "usr_pgtap_outsider", "workspaces": {"ws_pgtap_out": "owner"}}'
 
-\ir include/error_detail.sql
+\ir ../include/error_detail.sql
 
 -- A source entity of ws_pgtap_src (kind workflow); returns its id.
 create function pg_temp.entity(slug text, definition jsonb, kind text default 'workflow')
@@ -116,69 +117,6 @@ select is((select count(*) from pg_proc
 select ok(has_table_privilege('integrations_api', 'core.install_members', 'select')
           and not has_table_privilege('integrations_api', 'core.install_members', 'insert'),
           'install_members: readable, not writable, by the workers');
-
--- Variables: the JSON Schema subset
-select is(core.install_variables_problems(
-              '{"type": "object", "required": ["region", "a~b/c"],
-                "properties": {"count": {"type": "integer", "minimum": 1, "maximum": 5},
-                               "ratio": {"type": "number", "maximum": 1},
-                               "name": {"type": "string", "minLength": 2, "maxLength": 4, "pattern": "^[a-z]+$"},
-                               "mode": {"enum": ["fast", "safe", 3]},
-                               "tags": {"type": "array", "items": {"type": "string", "maxLength": 3}},
-                               "pair": {"type": "array", "items": [{"type": "string"}, {"type": "boolean"}]},
-                               "nested": {"type": "object", "required": ["x"],
-                                          "properties": {"y": {"type": ["string", "null"]}}},
-                               "flag": {"type": "boolean"}}}',
-              '{"count": 2.5, "ratio": 1.5, "name": "Ab1xy", "mode": "slow", "tags": ["ok", "long", 7],
-                "pair": [1, true], "nested": {"y": 1}, "flag": "yes"}'),
-          '[{"path": "/variables/a~0b~1c", "message": "is required (the variables schema gives no default)"},
-            {"path": "/variables/count", "message": "must be of type integer"},
-            {"path": "/variables/flag", "message": "must be of type boolean"},
-            {"path": "/variables/mode", "message": "must be one of \"fast\", \"safe\", 3"},
-            {"path": "/variables/name", "message": "must be at most 4 characters long"},
-            {"path": "/variables/name", "message": "must match the pattern ^[a-z]+$"},
-            {"path": "/variables/nested/x", "message": "is required (the variables schema gives no default)"},
-            {"path": "/variables/nested/y", "message": "must be of type string or null"},
-            {"path": "/variables/pair/0", "message": "must be of type string"},
-            {"path": "/variables/ratio", "message": "must be at most 1"},
-            {"path": "/variables/region", "message": "is required (the variables schema gives no default)"},
-            {"path": "/variables/tags/1", "message": "must be at most 3 characters long"},
-            {"path": "/variables/tags/2", "message": "must be of type string"}]'::jsonb,
-          'variables: one problem per offending value, at its JSON pointer');
-select is(core.install_variables_problems(
-              '{"type": "object", "properties": {"count": {"type": "integer", "minimum": 1},
-                                                 "n": {"type": "number"},
-                                                 "name": {"type": "string", "minLength": 3},
-                                                 "x": {"type": "null"}}}',
-              '{"count": 3.0, "n": 2, "name": "añé", "x": null, "extra": [1]}'),
-          '[]', 'variables: 3.0 is an integer, an integer is a number, lengths count characters, others pass');
-select is(core.install_variables_problems('{"type": "object", "properties": {"p": {"type": "string", "pattern": "(("}}}',
-                                          '{"p": "x"}') -> 0 ->> 'path',
-          '/variables/p', 'variables: a pattern that does not compile is a problem of the value, not a failure');
-select is(core.install_variables_problems('{}', '{"anything": {"goes": [1]}}'), '[]',
-          'variables: the empty schema accepts anything');
-select is(core.json_schema_defaults(
-              '{"properties": {"a": {"default": 1}, "b": {"type": "object", "properties": {"c": {"default": "x"}}},
-                               "d": {"default": {"e": 1}, "properties": {"f": {"default": 2}}},
-                               "g": {"type": "array", "items": {"properties": {"h": {"default": true}}}},
-                               "k": {"default": 5}}}',
-              '{"b": {}, "g": [{}, {"h": false}], "k": 0}'),
-          '{"a": 1, "b": {"c": "x"}, "d": {"e": 1, "f": 2}, "g": [{"h": true}, {"h": false}], "k": 0}',
-          'defaults: filled at any depth, array items too; given values win');
-
--- Placeholders
-select is(core.placeholders_fill(
-              '{"n": "{{count}}", "b": "{{on}}", "o": "{{obj}}", "l": ["{{list}}", "{{ count }}"], "z": "{{nothing}}",
-                "s": "#{{channel}}-{{count}}", "t": "{{obj}} and {{on}}", "q": "\"{{channel}}\"",
-                "{{channel}}": "keys stay", "u": "{{unknown}}!", "v": ["{{unknown}}"], "w": "{{channel}}", "e": "x{{esc}}y"}'::jsonb::text,
-              '{"count": 3, "on": true, "obj": {"k": [1, "v"]}, "list": ["a"], "nothing": null,
-                "channel": "ops {{count}}", "esc": "a\"b\\c"}')::jsonb,
-          '{"n": 3, "b": true, "o": {"k": [1, "v"]}, "l": [["a"], 3], "z": null,
-            "s": "#ops {{count}}-3", "t": "{\"k\": [1, \"v\"]} and true", "q": "\"ops {{count}}\"",
-            "{{channel}}": "keys stay", "u": "!", "v": [null], "w": "ops {{count}}", "e": "xa\"b\\cy"}'::jsonb,
-          'placeholders: whole strings take the JSON value, inner ones the text, unset ones null or nothing; keys untouched; no recursion');
-select is(core.placeholders_fill('{"a": "no placeholders"}', '{"a": 1}'), '{"a": "no placeholders"}',
-          'placeholders: text without any is returned as it is');
 
 -- Fixtures: entities of the source workspace
 select pg_temp.entity('lib', '{"type": "object", "title": "{{channel}}"}', 'schema') as lib,

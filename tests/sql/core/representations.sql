@@ -1,12 +1,12 @@
--- sql/012_integration_representations.sql: the stored representation of integrations and the
--- read by id that returns it.
+-- sql/schema/core/representations.sql: representations inlined into their callers, the API's
+-- timestamps, and the stored representation of integrations with the read by id that returns it.
 BEGIN;
-select plan(13);
+select plan(20);
 
 \set owner_a '{"sub": "usr_pgtap_owner", "workspaces": {"ws_pgtap_a": "owner"}}'
 \set outsider '{"sub": "usr_pgtap_outsider", "workspaces": {"ws_pgtap_b": "owner"}}'
 
-\ir include/plan_text.sql
+\ir ../include/plan_text.sql
 
 -- Every integration's stored representation is the one core.integration_json builds now.
 create function pg_temp.stale_representations() returns bigint
@@ -18,6 +18,18 @@ as $$
     full join core.integration_representations as r on r.integration_id = i.id
     where r.body is distinct from doc::text or r.etag is distinct from core.etag(doc)
 $$;
+
+
+-- The representations are inlined whole into the statements that use them: no separate SQL
+-- function call (parsed and planned again in every transaction) is left in the plan.
+
+
+select unalike(pg_temp.plan_text('select core.integration_json(i) from core.integrations as i'),
+               '%iso_time%', 'integration_json: iso_time inlined');
+select unalike(pg_temp.plan_text('select core.install_json(i) from core.integration_installs as i'),
+               '%_json(%', 'install_json: inlined, iso_time with it');
+select is(core.iso_time('2026-11-28 16:46:05.1234+02'), '2026-11-28T14:46:05.123400Z',
+          'iso_time: UTC, microseconds');
 
 -- Definitions
 select hasnt_function('api', 'integration_get', array['jsonb', 'text'],
@@ -64,6 +76,17 @@ select is_empty(format('select * from core.integration_get(%L, %L)', :'outsider'
                 'delete: hidden from other workspaces again');
 
 select is(pg_temp.stale_representations(), 0::bigint, 'after the writes: still every representation current');
+
+-- Timestamps
+select is(core.iso_time('2026-11-28 17:46:05.123456+01'), '2026-11-28T16:46:05.123456Z',
+          'iso_time: UTC with microseconds');
+select is(core.iso_time('2026-01-02 03:04:05+00'), '2026-01-02T03:04:05.000000Z',
+          'iso_time: zero microseconds are written');
+set local timezone = 'America/St_Johns';
+select is(core.iso_time('2026-11-28 16:46:05.5+00'), '2026-11-28T16:46:05.500000Z',
+          'iso_time: independent of the session time zone');
+reset timezone;
+select is(core.iso_time(null), null, 'iso_time: null stays null');
 
 select * from finish();
 ROLLBACK;

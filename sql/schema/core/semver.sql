@@ -1,14 +1,9 @@
--- Lists: bytewise text order and SemVer precedence as sortable keys.
-
--- List order is bytewise (PRODUCT §5). Rather than COLLATE clauses that indexes would have to
--- repeat, the database itself is created with the C collation; refuse any other.
-do $$
-begin
-    if (select datcollate from pg_database where datname = current_database()) not in ('C', 'POSIX') then
-        raise exception 'the database must use the C collation (createdb --locale=C --template=template0)';
-    end if;
-end
-$$;
+-- SemVer: precedence of Semantic Versioning 2.0 versions as a bytewise-sortable text key,
+-- for publish (a new version must be greater) and lists (orderBy / filters on versions).
+-- core.semver_key is behind generated columns (integrations.current_version_key,
+-- integration_versions.version_key) and an index: its first definition is in
+-- sql/migrations/0001_baseline.sql, and this file may only `create or replace` it, with the
+-- same results (docs/sql.md, "Functions behind columns").
 
 /**
  * A text key whose bytewise order is SemVer 2.0 precedence (build metadata ignored): the three
@@ -17,7 +12,7 @@ $$;
  * one, '1' + text), each closed by chr(1) so that a shorter list of equal identifiers sorts
  * first. Null for null or for text that is not a version.
  */
-create function core.semver_key(v text) returns text
+create or replace function core.semver_key(v text) returns text
 language plpgsql immutable strict parallel safe
 as $$
 declare

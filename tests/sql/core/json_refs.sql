@@ -1,5 +1,24 @@
+-- sql/schema/core/json_refs.sql: $ref and placeholder extraction (generated columns), and their
+-- rewriting (pointing $refs at clones, filling placeholders).
 BEGIN;
-select plan(12);
+select plan(11);
+
+-- $ref and placeholder extraction
+select is(core.entity_refs('{"a": {"$ref": "ent_00000000000000000000000000b2"},
+                             "b": [[{"x": {"$ref": "ent_00000000000000000000000000a1", "note": 1}}]],
+                             "c": {"$ref": "ent_00000000000000000000000000b2"},
+                             "d": {"$ref": "#/definitions/x"}, "e": {"$ref": 5},
+                             "f": {"ref": "ent_00000000000000000000000000c3"},
+                             "$ref": "ent_00000000000000000000000000d4"}'),
+          array['ent_00000000000000000000000000a1', 'ent_00000000000000000000000000b2',
+                'ent_00000000000000000000000000d4'],
+          'entity_refs: $ref nodes at any depth, entity ids only, distinct, sorted');
+select is(core.entity_refs('{"a": 1}'), '{}'::text[], 'entity_refs: none');
+select is(core.json_placeholders('{"a": "x {{ region }}-{{channel}}", "b": ["{{region}}", {"c": "{{_x9}}"}],
+                                   "{{key}}": "{{9bad}} {{a b}} {not}", "n": 1}'),
+          array['_x9', 'channel', 'region'],
+          'json_placeholders: names in strings at any depth, spaces allowed, keys not scanned');
+
 
 -- entity_refs and json_placeholders (sql/009) answer what sql/004's jsonpath walks answered.
 create function pg_temp.refs_walk(definition jsonb) returns text[]
@@ -57,30 +76,19 @@ select is(core.refs_rewrite(
           'refs_rewrite: mapped ids of $ref keys; strings, longer ids and unmapped ids unchanged');
 select is(core.refs_rewrite('{"a": 1}', '{}'), '{"a": 1}', 'refs_rewrite: nothing to rewrite');
 
--- The formats the CHECKs enforce are those of sql/004 and sql/005.
-select throws_ok($$insert into core.entities (id, workspace_id, kind, slug, name, current_version_id, created_by)
-                  values ('ent_0000000000000000000000000a1', 'ws_c', 'flow', 'ok-slug', 'n', 'entv_x', 'usr_c')$$,
-                 '23514', null, 'entity id: 27 hex digits refused');
-select throws_ok($$insert into core.entities (id, workspace_id, kind, slug, name, current_version_id, created_by)
-                  values ('ent_00000000000000000000000000A1', 'ws_c', 'flow', 'ok-slug', 'n', 'entv_x', 'usr_c')$$,
-                 '23514', null, 'entity id: upper-case hex refused');
-select throws_ok($$insert into core.entities (id, workspace_id, kind, slug, name, current_version_id, created_by)
-                  values ('ent_00000000000000000000000000a1', 'ws_c', repeat('k', 33), 'ok-slug', 'n', 'entv_x', 'usr_c')$$,
-                 '23514', null, 'entity kind: 33 characters refused');
-select throws_ok($$insert into core.entities (id, workspace_id, kind, slug, name, current_version_id, created_by)
-                  values ('ent_00000000000000000000000000a1', 'ws_c', 'flow', repeat('s', 64), 'n', 'entv_x', 'usr_c')$$,
-                 '23514', null, 'entity slug: 64 characters refused');
-select throws_ok($$insert into core.entities (id, workspace_id, kind, slug, name, current_version_id, created_by)
-                  values ('ent_00000000000000000000000000a1', 'ws_c', 'flow', 's', 'n', 'entv_x', 'usr_c')$$,
-                 '23514', null, 'entity slug: 1 character refused');
-select lives_ok($$insert into core.entities (id, workspace_id, kind, slug, name, current_version_id, created_by)
-                  values ('ent_00000000000000000000000000a1', 'ws_c', repeat('k', 32), repeat('s', 63), 'n',
-                          'entv_00000000000000000000000000a1', 'usr_c');
-                  insert into core.entity_versions (id, entity_id, definition, created_by)
-                  values ('entv_00000000000000000000000000a1', 'ent_00000000000000000000000000a1', '{}', 'usr_c');
-                  set constraints all immediate;
-                  set constraints all deferred$$,
-                'the longest kind and slug, a version id of 28 hex digits: accepted');
+-- Placeholders
+select is(core.placeholders_fill(
+              '{"n": "{{count}}", "b": "{{on}}", "o": "{{obj}}", "l": ["{{list}}", "{{ count }}"], "z": "{{nothing}}",
+                "s": "#{{channel}}-{{count}}", "t": "{{obj}} and {{on}}", "q": "\"{{channel}}\"",
+                "{{channel}}": "keys stay", "u": "{{unknown}}!", "v": ["{{unknown}}"], "w": "{{channel}}", "e": "x{{esc}}y"}'::jsonb::text,
+              '{"count": 3, "on": true, "obj": {"k": [1, "v"]}, "list": ["a"], "nothing": null,
+                "channel": "ops {{count}}", "esc": "a\"b\\c"}')::jsonb,
+          '{"n": 3, "b": true, "o": {"k": [1, "v"]}, "l": [["a"], 3], "z": null,
+            "s": "#ops {{count}}-3", "t": "{\"k\": [1, \"v\"]} and true", "q": "\"ops {{count}}\"",
+            "{{channel}}": "keys stay", "u": "!", "v": [null], "w": "ops {{count}}", "e": "xa\"b\\cy"}'::jsonb,
+          'placeholders: whole strings take the JSON value, inner ones the text, unset ones null or nothing; keys untouched; no recursion');
+select is(core.placeholders_fill('{"a": "no placeholders"}', '{"a": 1}'), '{"a": "no placeholders"}',
+          'placeholders: text without any is returned as it is');
 
 select * from finish();
 ROLLBACK;
