@@ -19,7 +19,10 @@
  *   - no quantifier (*, +, ?, {m}, {m,}, {m,n}) applied to a group that already holds a
  *     quantifier: (a+)+, (a*)*, (a{2}){3}, ((ab)?c)* are refused; a+b*, (ab|cd){1,9} are
  *     fine;
- *   - the counts of bounded repeats add up to at most 1,000 (each the larger bound);
+ *   - bounded repeats cost at most 1,000 in all, a repeat costing its larger count times
+ *     the length of the text it repeats: \w{0,255} costs 510, (ab|cd){1,9} 63, and
+ *     \w{0,255} four times (3 ms to compile) or (ab|cd|ef|gh|ij|kl|mn|op){0,250} (35 ms)
+ *     are refused;
  *   - it compiles (a pattern that does not is refused too: it could never match).
  * The scan reads the pattern once, skipping escapes and bracket expressions; only a
  * pattern it accepts is then compiled, once.
@@ -41,7 +44,9 @@ declare
     after_quantifier boolean := false; -- the token just read is a quantifier
     was_quantifier boolean;
     bound text[];
-    counts numeric := 0;
+    cost numeric := 0;
+    atom_start int;             -- where the token a quantifier would apply to starts
+    group_start int[] := array[1];
 begin
     if n > 256 then
         return 'is longer than 256 characters';
@@ -63,12 +68,14 @@ begin
         group_quantified := false;
         after_quantifier := false;
         if c = '\' then
+            atom_start := pos;
             d := substr(pattern, pos + 1, 1);
             if d between '1' and '9' then
                 return 'uses a back-reference (\' || d || '), which is not supported';
             end if;
             pos := pos + 2;
         elsif c = '[' then
+            atom_start := pos;
             pos := pos + 1;
             if substr(pattern, pos, 1) = '^' then
                 pos := pos + 1;
@@ -91,6 +98,7 @@ begin
                 end if;
             end loop;
         elsif c = '(' then
+            group_start[depth + 1] := pos;
             pos := pos + 1;
             if substr(pattern, pos, 1) = '?' then
                 -- (?:, (?=, (?!, (?<=, (?<!
@@ -101,6 +109,7 @@ begin
         elsif c = ')' then
             pos := pos + 1;
             if depth > 1 then
+                atom_start := group_start[depth];
                 group_quantified := holds_quantifier[depth];
                 depth := depth - 1;
                 holds_quantifier[depth] := holds_quantifier[depth] or group_quantified;
@@ -118,9 +127,11 @@ begin
             end if;
             if c = '{' then
                 bound := regexp_match(substr(pattern, pos), '^\{([0-9]+)(?:,([0-9]*))?\}');
-                counts := counts + greatest(bound[1]::numeric, coalesce(nullif(bound[2], '')::numeric, 0));
-                if counts > 1000 then
-                    return 'repeats too much: the counts of its bounded repeats add up to more than 1000';
+                cost := cost + greatest(bound[1]::numeric, coalesce(nullif(bound[2], '')::numeric, 0))
+                               * (pos - coalesce(atom_start, pos - 1));
+                if cost > 1000 then
+                    return 'repeats too much: its bounded repeats (count times the length of what '
+                           || 'they repeat) add up to more than 1000';
                 end if;
                 pos := pos + length(bound[1]) + coalesce(length(bound[2]) + 1, 0) + 2;
             else
@@ -129,6 +140,7 @@ begin
             holds_quantifier[depth] := true;
             after_quantifier := true;
         else
+            atom_start := pos;
             pos := pos + 1;
         end if;
     end loop;
@@ -151,7 +163,10 @@ $$;
  *     syntax accepts exactly such names (core.json_placeholders, core.placeholders_fill),
  *     so a variable that no placeholder could name, or whose name holds placeholder or
  *     JSON syntax, cannot exist;
- *   - every pattern, at any depth (properties, items), must pass core.regex_pattern_problem.
+ *   - every pattern, at any depth (properties, items), must pass core.regex_pattern_problem,
+ *     and there are at most 32 of them: a pattern's compile costs up to a few milliseconds,
+ *     and a worker keeps its last 32 compiled patterns, so the installs of one integration
+ *     compile them once per worker, and never more than about 0.1 s per install.
  * Other keywords are not checked: core.json_schema_errors ignores what it does not know.
  */
 create or replace function core.variables_schema_problems(schema jsonb) returns jsonb
@@ -185,6 +200,9 @@ as $$
                              then schema -> 'properties' else '{}' end) as p
         where p.key !~ '^[A-Za-z_][A-Za-z0-9_]{0,63}$'
       union all
+        select '/variablesSchema', 'holds more than 32 patterns'
+        where (select count(*) from nodes as n where jsonb_typeof(n.node -> 'pattern') = 'string') > 32
+      union all
         select n.pointer || '/pattern', 'is refused: the pattern ' || x.problem
         from nodes as n
         cross join lateral (select core.regex_pattern_problem(n.node ->> 'pattern') as problem) as x
@@ -200,7 +218,8 @@ $$;
  * written: an integration's draft (create, patch; an unchanged schema is not checked again,
  * so a row written before this rule can still be edited otherwise) and a version's snapshot
  * (publish: a draft written before the rule cannot be published until it is fixed).
- * Raises INR22 (422 pattern_too_complex) when a pattern is refused, IN422 (422
+ * Raises INR22 (422 pattern_too_complex) when a pattern is refused (or there are too
+ * many), IN422 (422
  * validation_failed) otherwise; detail: the problems as the errors array.
  */
 create or replace function core.variables_schema_check() returns trigger
@@ -213,7 +232,8 @@ begin
     if jsonb_array_length(problems) > 0 then
         raise exception using
             errcode = case when exists (select from jsonb_array_elements(problems) as p (value)
-                                        where p.value ->> 'path' like '%/pattern')
+                                        where p.value ->> 'path' like '%/pattern'
+                                           or p.value ->> 'path' = '/variablesSchema')
                            then 'INR22' else 'IN422' end,
             message = 'The variables schema is refused: see errors for each problem.',
             detail = problems::text;

@@ -24,6 +24,7 @@ REFUSED_PATTERNS = {
     "back-reference": "^(a)\\1$",
     "too-long": "a" * 257,
     "bounds-add-up": "\\w{0,255}\\w{0,255}\\w{0,255}\\w{0,255}",
+    "long-operand": "(ab|cd|ef|gh|ij|kl|mn|op){0,250}",
     "director": "***=a",
     "expanded-option": "(?x)a +",
     "invalid": "((",
@@ -83,6 +84,16 @@ def test_costly_pattern_is_refused_on_patch_at_any_depth(api, db, owner, integra
                  "/variablesSchema/properties/tags/items/properties/v/pattern")
     after = expect_ok(api.get(ipath(integration), owner))
     assert after == before
+
+
+def test_more_than_32_patterns_are_refused(api, owner, create):
+    props = {f"v{n}": {"type": "string", "pattern": "^x"} for n in range(33)}
+    resp = api.post("/api/integrations", owner, json={
+        "workspaceId": next(iter(owner.workspaces)), "slug": new_slug(), "name": "P",
+        "variablesSchema": {"type": "object", "properties": props}})
+    expect_error(resp, 422, "pattern_too_complex", "/variablesSchema")
+    del props["v32"]
+    create(owner, variablesSchema={"type": "object", "properties": props})
 
 
 @pytest.mark.parametrize("pattern", ACCEPTED_PATTERNS)

@@ -2,7 +2,7 @@
 -- checked, patterns never run at install, placeholders that cannot span, the destination
 -- workspace rule of installs and upgrades.
 BEGIN;
-select plan(22);
+select plan(23);
 
 \set author '{"sub": "usr_pgtap_author", "workspaces": {"ws_pgtap_src": "owner"}}'
 \set both '{"sub": "usr_pgtap_both", "workspaces": {"ws_pgtap_granted": "member", "ws_pgtap_other": "admin"}}'
@@ -19,7 +19,8 @@ select is((select count(*) from unnest(array[
 select is((select count(*) from unnest(array[
               '(((a{1,40}){1,40}){1,40})', '^(a+)+$', '(a*)*b', '((ab)?c)*', '((a|b){2}x){3}',
               '(a)\1', repeat('a', 257), '\w{0,255}\w{0,255}\w{0,255}\w{0,255}', '***=a',
-              '(?x)a +', '((', 'a{99999999999999999999}', '(?:a+){2}', '(?=a*)*']) as p (pattern)
+              '(?x)a +', '((', 'a{99999999999999999999}', '(?:a+){2}', '(?=a*)*',
+              '(ab|cd|ef|gh|ij|kl|mn|op){0,250}']) as p (pattern)
            where core.regex_pattern_problem(p.pattern) is null), 0::bigint,
           'regex_pattern_problem: nested quantifiers, back-references, long or unbounded-cost patterns are refused');
 
@@ -46,6 +47,10 @@ select is(core.variables_schema_problems(
           'variables_schema_problems: names of the top-level properties only, patterns at any depth');
 select is(core.variables_schema_problems(('{"properties": {"' || repeat('a', 64) || '": {}, "_": {}}}')::jsonb),
           '[]', 'names of 1 to 64 placeholder characters pass');
+select is(core.variables_schema_problems(jsonb_build_object('properties',
+              (select jsonb_object_agg('v' || n, '{"pattern": "^x"}'::jsonb) from generate_series(1, 33) as n))),
+          '[{"path": "/variablesSchema", "message": "holds more than 32 patterns"}]',
+          'at most 32 patterns in a schema');
 
 -- where a schema is written
 select throws_ok(format($$select api.integration_create(%L, '{"workspaceId": "ws_pgtap_src", "slug": "bad-pattern", "name": "B",
