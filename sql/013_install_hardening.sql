@@ -434,6 +434,35 @@ begin
 end
 $$;
 
+/**
+ * As in sql/005: the problems of an install's variables (defaults already filled in)
+ * against a version's variables schema, as a JSON array of {"path": "/variables/…",
+ * "message"}, ordered by path; empty when they fit. A version published before sql/013 may
+ * hold more patterns than a schema may now (core.variables_schema_problems): checking them
+ * all could cost seconds per install, so none is run and the one problem, at /variables,
+ * says why (publishing a new version fixes it).
+ * (Replaces the definition of sql/005, which checked any number of patterns.)
+ */
+create or replace function core.install_variables_problems(schema jsonb, variables jsonb) returns jsonb
+language sql immutable parallel safe
+as $$
+    select case
+        when jsonb_array_length(jsonb_path_query_array(
+                 schema, 'strict $.**.pattern ? (@.type() == "string")')) > 32
+            then jsonb_build_array(jsonb_build_object(
+                     'path', '/variables',
+                     'message', 'cannot be checked: the version''s variables schema holds more '
+                                || 'than 32 patterns; a new version must be published'))
+        else (select coalesce(jsonb_agg(jsonb_build_object(
+                                  'path', e.path,
+                                  'message', case when e.message = 'is required'
+                                                  then 'is required (the variables schema gives no default)'
+                                                  else e.message end)
+                              order by e.path, e.message), '[]')
+              from core.json_schema_errors(schema, variables, '/variables') as e)
+    end
+$$;
+
 -- ----------------------------------------------------------------------------- destination
 
 /**

@@ -2,7 +2,7 @@
 -- checked, patterns never run at install, placeholders that cannot span, the destination
 -- workspace rule of installs and upgrades.
 BEGIN;
-select plan(23);
+select plan(24);
 
 \set author '{"sub": "usr_pgtap_author", "workspaces": {"ws_pgtap_src": "owner"}}'
 \set both '{"sub": "usr_pgtap_both", "workspaces": {"ws_pgtap_granted": "member", "ws_pgtap_other": "admin"}}'
@@ -90,6 +90,11 @@ select is(core.install_variables_problems('{"properties": {"v": {"pattern": "(((
           '[{"path": "/variables/v", "message": "cannot be checked: the variables schema''s pattern applies a quantifier to a group that already holds one (as in (a+)+ or (a{1,9}){1,9}), which costs too much to compile"}]',
           'install: a refused pattern is a problem of the value');
 select cmp_ok(clock_timestamp() - (select started from t), '<', interval '50 ms', 'and is not compiled');
+select is(core.install_variables_problems(jsonb_build_object('properties',
+              (select jsonb_object_agg('v' || n, '{"pattern": "^x"}'::jsonb) from generate_series(1, 33) as n)),
+              '{}'),
+          '[{"path": "/variables", "message": "cannot be checked: the version''s variables schema holds more than 32 patterns; a new version must be published"}]',
+          'install: a version with more than 32 patterns runs none of them');
 
 -- placeholders: only names a placeholder can have are filled; values are not filled again
 select is(core.placeholders_fill('["<{{x}}>", "{{y}}"]', jsonb_build_object('x', E'\x02y\x03', 'y', 1))::jsonb,
