@@ -129,6 +129,9 @@ static void reply_error(const struct request *req, struct response *resp, const 
 	} else if (status == 409) {
 		problem_reply(resp, req, status, code,
 			      "the request conflicts with a concurrent change; retry it");
+	} else if (status == 504) {
+		problem_reply(resp, req, status, code,
+			      "the request ran past the database's time budget and was cancelled; nothing changed");
 	} else {
 		struct strbuf message;
 

@@ -73,6 +73,7 @@ const char *http_reason(int status)
 	case 422: return "Unprocessable Content";
 	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
 	default: return "Internal Server Error";
 	}
 }

@@ -18,12 +18,15 @@ static const struct {
 	{ "INV09", 409, "version_exists" },
 	{ "INH09", 409, "integration_has_installs" },
 	{ "INA09", 409, "already_installed" },
+	{ "INR22", 422, "pattern_too_complex" },
 	{ "INM22", 422, "idempotency_mismatch" },
 	{ "INP09", 409, "request_in_progress" },
 	{ "23505", 409, "conflict" },
 	{ "40001", 409, "conflict" },
 	{ "40P01", 409, "conflict" },
-	{ "57014", 503, "unavailable" }, /* statement_timeout: the database is overloaded */
+	/* statement_timeout: this request ran past its budget and was cancelled, nothing changed.
+	 * Not 503 + Retry-After: the same request would most likely time out again. */
+	{ "57014", 504, "statement_timeout" },
 	{ "57P01", 503, "unavailable" },
 	{ "57P02", 503, "unavailable" },
 	{ "57P03", 503, "unavailable" },

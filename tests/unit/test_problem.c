@@ -86,6 +86,7 @@ static const struct {
 	{ 415, "unsupported_media_type", "Unsupported Media Type" },
 	{ 422, "idempotency_mismatch", "Unprocessable Content" },
 	{ 503, "unavailable", "Service Unavailable" },
+	{ 504, "statement_timeout", "Gateway Timeout" },
 	{ 500, "internal", "Internal Server Error" },
 };
 

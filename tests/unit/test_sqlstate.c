@@ -20,6 +20,7 @@ static const struct {
 	{ "INV09", 409, "version_exists" },
 	{ "INH09", 409, "integration_has_installs" },
 	{ "INA09", 409, "already_installed" },
+	{ "INR22", 422, "pattern_too_complex" },
 	{ "INM22", 422, "idempotency_mismatch" },
 	{ "INP09", 409, "request_in_progress" },
 	{ "23505", 409, "conflict" },
@@ -37,7 +38,7 @@ static const struct {
 	/* anything else */
 	{ "XX000", 500, "internal" },
 	{ "57P04", 500, "internal" },
-	{ "57014", 503, "unavailable" },
+	{ "57014", 504, "statement_timeout" },
 	{ "23503", 500, "internal" },
 	{ "23514", 500, "internal" },
 	{ "40002", 500, "internal" },
