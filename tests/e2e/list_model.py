@@ -116,8 +116,9 @@ def norm(ftype, value, insensitive=False):
     if value is None:
         return None
     if ftype in (TEXT, ENUM):
-        b = value.encode("utf-8")
-        return b.lower() if insensitive else b  # bytes.lower() folds ASCII only
+        # mode insensitive folds every script (ICU's lower(), sql/015), then compares the
+        # UTF-8 bytes ("C"); str.lower() folds as ICU's root locale does for these names.
+        return (value.lower() if insensitive else value).encode("utf-8")
     if ftype == TIMESTAMP:
         return instant(value)
     if ftype == SEMVER:
