@@ -5,6 +5,9 @@
 #include <stddef.h>
 
 #define CONFIG_MAX_KEYS 16
+/* INTEGRATIONS_JWT_MAX_LIFETIME: 24 h unless set, 60 s to 366 days. */
+#define CONFIG_JWT_MAX_LIFETIME_DEFAULT 86400
+#define CONFIG_JWT_MAX_LIFETIME_LIMIT (366 * 86400)
 
 enum jwt_key_alg { JWT_KEY_RS256, JWT_KEY_ES256 };
 
@@ -27,6 +30,7 @@ struct config {
 	size_t n_keys;
 	char *issuer;   /* NULL: iss not checked */
 	char *audience; /* NULL: aud not checked */
+	int jwt_max_lifetime; /* seconds: the most exp may lie past now (and past iat) */
 	unsigned char *cursor_key;
 	size_t cursor_key_len;
 };
