@@ -119,6 +119,61 @@ out:
 	return rc;
 }
 
+/*
+ * The HMAC key of list cursors, from its own setting only: a key derived from
+ * the JWT secret would be shared with tokens, one derived from a public key
+ * PEM would be known to everyone (anyone could forge cursors).
+ */
+static int load_cursor_key(struct config *cfg, char *err, size_t errlen)
+{
+	const char *key = getenv("INTEGRATIONS_CURSOR_KEY");
+	const char *file = getenv("INTEGRATIONS_CURSOR_KEY_FILE");
+	size_t i;
+
+	if (key != NULL && file != NULL) {
+		snprintf(err, errlen, "set INTEGRATIONS_CURSOR_KEY or INTEGRATIONS_CURSOR_KEY_FILE, "
+			 "not both");
+		return -1;
+	}
+	if (key != NULL) {
+		cfg->cursor_key = (unsigned char *)strdup(key);
+		cfg->cursor_key_len = strlen(key);
+	} else if (file != NULL) {
+		cfg->cursor_key = read_file(file, &cfg->cursor_key_len);
+		if (cfg->cursor_key == NULL) {
+			snprintf(err, errlen, "cannot read INTEGRATIONS_CURSOR_KEY_FILE %s", file);
+			return -1;
+		}
+		while (cfg->cursor_key_len > 0 &&
+		       (cfg->cursor_key[cfg->cursor_key_len - 1] == '\n' ||
+			cfg->cursor_key[cfg->cursor_key_len - 1] == '\r'))
+			cfg->cursor_key[--cfg->cursor_key_len] = '\0';
+	} else {
+		snprintf(err, errlen, "INTEGRATIONS_CURSOR_KEY (or INTEGRATIONS_CURSOR_KEY_FILE) is not "
+			 "set: list cursors need a key of their own");
+		return -1;
+	}
+	if (cfg->cursor_key_len == 0 || strlen((char *)cfg->cursor_key) != cfg->cursor_key_len) {
+		snprintf(err, errlen, "the cursor key is empty or contains a NUL byte");
+		return -1;
+	}
+	if (cfg->hs256_secret != NULL && cfg->hs256_secret_len == cfg->cursor_key_len &&
+	    memcmp(cfg->hs256_secret, cfg->cursor_key, cfg->cursor_key_len) == 0) {
+		snprintf(err, errlen, "the cursor key must not be the JWT secret");
+		return -1;
+	}
+	for (i = 0; i <= cfg->n_keys; i++) {
+		if (i == cfg->n_keys ? strstr((char *)cfg->cursor_key, "-----BEGIN") != NULL
+				     : cfg->cursor_key_len >= 16 &&
+					       strstr((char *)cfg->keys[i].pem,
+						      (char *)cfg->cursor_key) != NULL) {
+			snprintf(err, errlen, "the cursor key must not be (part of) a PEM key");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int parse_int_env(const char *name, int fallback, int min, int max, int base, int *out,
 			 char *err, size_t errlen)
 {
@@ -149,8 +204,10 @@ static int check_production(const struct config *cfg, char *err, size_t errlen)
 			 "(shorter than 32 bytes or starting with dev-)");
 		return -1;
 	}
-	if (getenv("INTEGRATIONS_CURSOR_KEY") == NULL) {
-		snprintf(err, errlen, "production needs INTEGRATIONS_CURSOR_KEY");
+	if (cfg->cursor_key_len < CONFIG_MIN_CURSOR_KEY ||
+	    strncmp((char *)cfg->cursor_key, "dev-", 4) == 0) {
+		snprintf(err, errlen, "production refuses a cursor key shorter than %d bytes or "
+			 "starting with dev- (INTEGRATIONS_CURSOR_KEY)", CONFIG_MIN_CURSOR_KEY);
 		return -1;
 	}
 	return 0;
@@ -159,7 +216,6 @@ static int check_production(const struct config *cfg, char *err, size_t errlen)
 int config_load(struct config *cfg, char *err, size_t errlen)
 {
 	const char *env = getenv("INTEGRATIONS_ENV");
-	const char *cursor_key = getenv("INTEGRATIONS_CURSOR_KEY");
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -180,25 +236,12 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 	    parse_int_env("INTEGRATIONS_JWT_MAX_LIFETIME", CONFIG_JWT_MAX_LIFETIME_DEFAULT, 60,
 			  CONFIG_JWT_MAX_LIFETIME_LIMIT, 10, &cfg->jwt_max_lifetime, err, errlen) < 0 ||
 	    load_secret(cfg, err, errlen) < 0 || load_keys(cfg, err, errlen) < 0 ||
-	    check_production(cfg, err, errlen) < 0)
+	    load_cursor_key(cfg, err, errlen) < 0 || check_production(cfg, err, errlen) < 0)
 		return -1;
 	if (cfg->hs256_secret == NULL && cfg->n_keys == 0) {
 		snprintf(err, errlen, "no token can be verified: set INTEGRATIONS_JWT_SECRET "
 			 "or INTEGRATIONS_JWT_KEYS");
 		return -1;
-	}
-	if (cursor_key != NULL && *cursor_key != '\0') {
-		cfg->cursor_key = (unsigned char *)strdup(cursor_key);
-		cfg->cursor_key_len = strlen(cursor_key);
-	} else {
-		/* Development only (production refused above): one secret less to manage. */
-		size_t len = cfg->hs256_secret != NULL ? cfg->hs256_secret_len : cfg->keys[0].pem_len;
-		const unsigned char *src = cfg->hs256_secret != NULL ? cfg->hs256_secret : cfg->keys[0].pem;
-
-		cfg->cursor_key = malloc(len + 1);
-		memcpy(cfg->cursor_key, src, len);
-		cfg->cursor_key[len] = '\0';
-		cfg->cursor_key_len = len;
 	}
 	return 0;
 }

@@ -268,7 +268,8 @@ void db_read(struct request *req, struct response *resp, struct db_stmt *stmt,
 
 int db_transaction(struct request *req, struct response *resp, enum db_tx_command command)
 {
-	static const char *const sql[] = { "begin", "commit", "rollback" };
+	static const char *const sql[] = { "begin", "commit", "rollback", "savepoint s",
+					   "rollback to savepoint s" };
 	struct db *db = req->db;
 	PGresult *res;
 	int rc = 0;
@@ -288,6 +289,7 @@ int db_transaction(struct request *req, struct response *resp, enum db_tx_comman
 		rc = -1;
 	}
 	PQclear(res);
-	db->in_transaction = command == DB_BEGIN && rc == 0;
+	if (command == DB_BEGIN || command == DB_COMMIT || command == DB_ROLLBACK)
+		db->in_transaction = command == DB_BEGIN && rc == 0;
 	return rc;
 }

@@ -77,7 +77,7 @@ void handle_integration_list(struct request *req, struct response *resp)
 	const char *name = request_query(req, "name");
 	size_t i;
 
-	/* The stored representation (sql/012), not one built per row of the page. */
+	/* The stored representation (core.integration_representations), not one built per row of the page. */
 	list_query_init(&q, req, &list_integrations, "i",
 			"select r.body from core.integration_representations as r "
 			"where r.integration_id = (i).id");

@@ -56,6 +56,36 @@ static void replay(struct response *resp, PGresult *kept)
 	response_header(resp, "Idempotent-Replayed", "true");
 }
 
+/*
+ * A replay is answered only if the caller may still make the request (its
+ * token may have lost the workspace role since): the handler runs again, as
+ * a fresh request would, inside a savepoint that is always rolled back, so
+ * nothing happens twice. Authorization comes first in every handler's stored
+ * function, so a refusal (403, or 404 for what the caller may no longer see)
+ * is its answer; any other outcome (success, or a conflict with what the first
+ * request did) means access still holds, and the kept response is replayed.
+ */
+static void replay_if_still_allowed(route_handler handler, struct request *req,
+				    struct response *resp, PGresult *kept)
+{
+	struct response fresh;
+
+	if (db_transaction(req, resp, DB_SAVEPOINT) < 0)
+		return;
+	response_init(&fresh, req->arena);
+	handler(req, &fresh);
+	if (db_transaction(req, resp, DB_ROLLBACK_TO_SAVEPOINT) < 0)
+		return;
+	if (fresh.status == 403 || fresh.status == 404) {
+		resp->status = fresh.status;
+		resp->content_type = fresh.content_type;
+		resp->body = fresh.body;
+		strbuf_append(&resp->headers, fresh.headers.data, fresh.headers.len);
+		return;
+	}
+	replay(resp, kept);
+}
+
 void idempotency_run(route_handler handler, struct request *req, struct response *resp)
 {
 	const char *parts[] = { req->method_name, req->path, req->body };
@@ -74,7 +104,7 @@ void idempotency_run(route_handler handler, struct request *req, struct response
 	kept = db_exec(req, resp, &begin_stmt, begin_params, false);
 	if (kept == NULL || PQntuples(kept) == 1) {
 		if (kept != NULL)
-			replay(resp, kept);
+			replay_if_still_allowed(handler, req, resp, kept);
 		db_transaction(req, NULL, DB_ROLLBACK);
 		return;
 	}

@@ -6,6 +6,8 @@
 #include "b64url.h"
 #include "json_strict.h"
 #include "list.h"
+#include "route.h"
+#include "values.h"
 
 #define CURSOR_MAX_LEN 4096
 
@@ -84,11 +86,51 @@ int list_cursor_decode(struct arena *a, const unsigned char *key, size_t key_len
 
 		if (e == NULL) {
 			values[i] = NULL;
-		} else if (json_object_is_type(e, json_type_string)) {
+		} else if (json_object_is_type(e, json_type_string) &&
+			   strlen(json_object_get_string(e)) == (size_t)json_object_get_string_len(e)) {
 			values[i] = json_object_get_string(e);
 		} else {
 			return -1;
 		}
 	}
 	return 0;
+}
+
+static bool in_values(const char *const *list, const char *s)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+/* Whether value is what page_sql writes as text for a row's key on field f. */
+static bool value_fits(const struct list_resource *res, const struct list_field *f,
+		       const char *value)
+{
+	if (value == NULL)
+		return f->nullable;
+	switch (f->type) {
+	case LT_TIMESTAMP: return value_is_pg_timestamp(value) || value_is_timestamp(value);
+	case LT_SEMVER: return value_is_semver_key(value);
+	case LT_ENUM: return in_values(f->enum_values, value);
+	case LT_BOOL: return strcmp(value, "true") == 0 || strcmp(value, "false") == 0;
+	case LT_JSON: return false;
+	case LT_TEXT:
+		if (f == list_field_find(res, "id"))
+			return route_valid_id(value, res->id_prefix);
+		return true;
+	}
+	return false;
+}
+
+bool list_cursor_values_valid(const struct list_resource *res, const struct list_order *order,
+			      const char *const *values)
+{
+	size_t i;
+
+	for (i = 0; i < order->n_keys; i++)
+		if (!value_fits(res, order->keys[i].field, values[i]))
+			return false;
+	return true;
 }

@@ -126,7 +126,8 @@ static bool page_or_reply(struct request *req, struct response *resp, struct lis
 		return true;
 	p->cursor_values = arena_calloc(req->arena, p->order.n_keys, sizeof(*p->cursor_values));
 	if (list_cursor_decode(req->arena, req->config->cursor_key, req->config->cursor_key_len,
-			       p->fingerprint, p->cursor, p->cursor_values, p->order.n_keys) < 0) {
+			       p->fingerprint, p->cursor, p->cursor_values, p->order.n_keys) < 0 ||
+	    !list_cursor_values_valid(q->res, &p->order, p->cursor_values)) {
 		problem_reply(resp, req, 400, "invalid_cursor",
 			      "the cursor is malformed, tampered with, or belongs to another query "
 			      "(orderBy, filter and shorthands must stay the same)");

@@ -24,6 +24,7 @@ static const struct list_field version_fields[] = {
 
 const struct list_resource list_versions = {
 	.name = "integration_versions",
+	.id_prefix = "intv",
 	.table = "core.integration_versions",
 	.default_order = "publishedAt",
 	.fields = version_fields,
@@ -49,6 +50,7 @@ static const struct list_field install_fields[] = {
 
 const struct list_resource list_installs = {
 	.name = "integration_installs",
+	.id_prefix = "inst",
 	.table = "core.integration_installs",
 	.default_order = "installedAt",
 	.fields = install_fields,
@@ -84,6 +86,7 @@ static const struct list_relation integration_relations[] = {
 
 const struct list_resource list_integrations = {
 	.name = "integrations",
+	.id_prefix = "int",
 	.table = "core.integrations",
 	.default_order = "createdAt",
 	.fields = integration_fields,
@@ -108,6 +111,7 @@ static const struct list_field entity_fields[] = {
 
 const struct list_resource list_entities = {
 	.name = "entities",
+	.id_prefix = "ent",
 	.table = "core.entities",
 	.default_order = "createdAt",
 	.fields = entity_fields,

@@ -24,6 +24,12 @@ static bool expect(const char **p, char c)
 	return true;
 }
 
+static bool ident_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       c == '-';
+}
+
 static int days_in_month(int year, int month)
 {
 	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
@@ -32,9 +38,33 @@ static int days_in_month(int year, int month)
 	return month == 2 && leap ? 29 : days[month - 1];
 }
 
+/* PostgreSQL refuses a zone displacement of 16 hours or more (its TZDISP_LIMIT). */
+#define MAX_OFFSET_MINUTES (15 * 60 + 59)
+
+static bool date_time_ok(int year, int month, int day, int hour, int minute, int second)
+{
+	return year >= 1 && month >= 1 && month <= 12 && day >= 1 &&
+	       day <= days_in_month(year, month) && hour <= 23 && minute <= 59 && second <= 59;
+}
+
+/* ".123" with 1 to max_digits digits, or nothing. */
+static bool fraction_ok(const char **p, int max_digits)
+{
+	int n = 0;
+
+	if (**p != '.')
+		return true;
+	(*p)++;
+	while (**p >= '0' && **p <= '9' && n < max_digits) {
+		(*p)++;
+		n++;
+	}
+	return n > 0 && !(**p >= '0' && **p <= '9');
+}
+
 bool value_is_timestamp(const char *s)
 {
-	int year, month, day, hour, minute, second, zh, zm, fraction = 0;
+	int year, month, day, hour, minute, second, zh, zm;
 
 	if (!digits(&s, 4, &year) || !expect(&s, '-') || !digits(&s, 2, &month) ||
 	    !expect(&s, '-') || !digits(&s, 2, &day) || (*s != 'T' && *s != 't'))
@@ -43,25 +73,77 @@ bool value_is_timestamp(const char *s)
 	if (!digits(&s, 2, &hour) || !expect(&s, ':') || !digits(&s, 2, &minute) ||
 	    !expect(&s, ':') || !digits(&s, 2, &second))
 		return false;
-	if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
-	    hour > 23 || minute > 59 || second > 59)
+	if (!date_time_ok(year, month, day, hour, minute, second) || !fraction_ok(&s, 9))
 		return false;
-	if (*s == '.') {
-		s++;
-		while (*s >= '0' && *s <= '9' && fraction < 9) {
-			s++;
-			fraction++;
-		}
-		if (fraction == 0 || (*s >= '0' && *s <= '9'))
-			return false;
-	}
 	if (*s == 'Z' || *s == 'z')
 		return s[1] == '\0';
 	if (*s != '+' && *s != '-')
 		return false;
 	s++;
-	return digits(&s, 2, &zh) && expect(&s, ':') && digits(&s, 2, &zm) && zh <= 23 &&
-	       zm <= 59 && *s == '\0';
+	return digits(&s, 2, &zh) && expect(&s, ':') && digits(&s, 2, &zm) && zm <= 59 &&
+	       zh * 60 + zm <= MAX_OFFSET_MINUTES && *s == '\0';
+}
+
+bool value_is_pg_timestamp(const char *s)
+{
+	int year, month, day, hour, minute, second, zh, zm = 0, zs = 0;
+
+	if (!digits(&s, 4, &year) || !expect(&s, '-') || !digits(&s, 2, &month) ||
+	    !expect(&s, '-') || !digits(&s, 2, &day) || !expect(&s, ' ') || !digits(&s, 2, &hour) ||
+	    !expect(&s, ':') || !digits(&s, 2, &minute) || !expect(&s, ':') ||
+	    !digits(&s, 2, &second))
+		return false;
+	if (!date_time_ok(year, month, day, hour, minute, second) || !fraction_ok(&s, 6))
+		return false;
+	if (*s != '+' && *s != '-')
+		return false;
+	s++;
+	if (!digits(&s, 2, &zh))
+		return false;
+	if (*s == ':' && (!expect(&s, ':') || !digits(&s, 2, &zm) || zm > 59))
+		return false;
+	if (*s == ':' && (!expect(&s, ':') || !digits(&s, 2, &zs) || zs > 59))
+		return false;
+	return zh * 60 + zm <= MAX_OFFSET_MINUTES && *s == '\0';
+}
+
+bool value_is_semver_key(const char *s)
+{
+	int i, part, unused;
+
+	for (part = 0; part < 3; part++) {
+		for (i = 0; i < 20; i++)
+			if (!digits(&s, 1, &unused))
+				return false;
+		if (part < 2 && !expect(&s, '.'))
+			return false;
+	}
+	if (*s == '~')
+		return s[1] == '\0';
+	if (!expect(&s, '-') || *s == '\0')
+		return false;
+	/* Pre-release identifiers: '0' + 20 digits or '1' + alphanumerics, each closed by chr(1). */
+	while (*s != '\0') {
+		const char *start;
+
+		if (*s == '0') {
+			s++;
+			for (i = 0; i < 20; i++)
+				if (!digits(&s, 1, &unused))
+					return false;
+		} else if (*s == '1') {
+			start = ++s;
+			while (ident_char(*s))
+				s++;
+			if (s == start)
+				return false;
+		} else {
+			return false;
+		}
+		if (!expect(&s, '\x01'))
+			return false;
+	}
+	return true;
 }
 
 /* A numeric identifier: no leading zero, at most 20 digits (the sort key's width). */
@@ -72,12 +154,6 @@ static bool numeric(const char **p)
 	while (**p >= '0' && **p <= '9')
 		(*p)++;
 	return *p > start && *p - start <= 20 && !(start[0] == '0' && *p - start > 1);
-}
-
-static bool ident_char(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       c == '-';
 }
 
 /* Dot-separated identifiers; pre-release numeric ones may not have leading zeros. */

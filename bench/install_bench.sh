@@ -10,7 +10,7 @@
 # usage: bench/install_bench.sh [CONNINFO]
 #   CONNINFO: a superuser connection to the cluster to measure on (default:
 #   $INTEGRATIONS_TEST_PG, the dev stack's, from .dev/env). The benchmark runs in a scratch
-#   database created from sql/*.sql and dropped at the end, so it never touches the data of
+#   database migrated from sql/ (deploy/prod/migrate) and dropped at the end, so it never touches the data of
 #   the cluster's other databases.
 # environment: BENCH_SIZES (default "1000 10000"), BENCH_RUNS (default 5).
 set -euo pipefail
@@ -50,11 +50,9 @@ median() {
     sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
-log "bench: creating $DB and applying sql/*.sql"
+log "bench: creating $DB and migrating it (deploy/prod/migrate)"
 psql_in postgres -c "create database $DB template template0 locale 'C' encoding 'UTF8'" >/dev/null
-for file in "$ROOT"/sql/[0-9]*.sql; do
-    psql_in "$DB" -1 -f "$file" >/dev/null
-done
+INTEGRATIONS_MIGRATE_PG="$CONNINFO dbname=$DB" "$ROOT/deploy/prod/migrate" >/dev/null
 
 results=()
 for n in $SIZES; do

@@ -64,8 +64,9 @@ need_pkg() {  # command package
 }
 need_pkg wrk wrk
 need_pkg python3 python3
-PGBENCH=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | tail -1 || true)
-[[ -n $PGBENCH ]] || { need_pkg pgbench postgresql-contrib; PGBENCH=$(command -v pgbench); }
+pgbench_installed=(/usr/lib/postgresql/*/bin/pgbench)
+PGBENCH=$(command -v pgbench || printf '%s\n' "${pgbench_installed[@]: -1}")
+[[ -x $PGBENCH ]] || { need_pkg pgbench postgresql-contrib; PGBENCH=$(command -v pgbench); }
 
 # --------------------------------------------------------------------------- data
 

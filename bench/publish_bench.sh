@@ -80,9 +80,7 @@ collect() {
 psql_bench postgres -c "drop database if exists $BENCH_DB with (force)" \
     -c "create database $BENCH_DB template template0 locale 'C' encoding 'UTF8'"
 trap cleanup EXIT
-for file in "$ROOT"/sql/[0-9]*.sql; do
-    psql_bench "$BENCH_DB" -1 -f "$file"
-done
+INTEGRATIONS_MIGRATE_PG="$BENCH_PG dbname=$BENCH_DB" "$ROOT/deploy/prod/migrate" >/dev/null
 
 # Every size's data is loaded before anything is timed, so that each size is measured against
 # the same database, as a service's would be: the smaller one gets no cache-hot toy tables.

@@ -56,11 +56,13 @@ void db_reply(struct request *req, struct response *resp, struct db_stmt *stmt,
 void db_read(struct request *req, struct response *resp, struct db_stmt *stmt,
 	     const char *const *params, const char *not_found_detail);
 
-enum db_tx_command { DB_BEGIN, DB_COMMIT, DB_ROLLBACK };
+enum db_tx_command { DB_BEGIN, DB_COMMIT, DB_ROLLBACK, DB_SAVEPOINT, DB_ROLLBACK_TO_SAVEPOINT };
 
 /*
  * Begins, commits or rolls back a transaction on the worker's connection;
- * statements run between begin and its end are never retried. On failure
+ * statements run between begin and its end are never retried. DB_SAVEPOINT
+ * and DB_ROLLBACK_TO_SAVEPOINT set and return to the one savepoint of the
+ * open transaction (undoing everything since, errors included). On failure
  * returns -1 and, when resp is not NULL, writes the problem to it.
  */
 int db_transaction(struct request *req, struct response *resp, enum db_tx_command command);

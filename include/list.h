@@ -50,6 +50,7 @@ struct list_resource {
 	const char *name;
 	const char *table;
 	const char *default_order; /* field listed newest first when orderBy is absent */
+	const char *id_prefix;	   /* its ids are <id_prefix>_<hex> (route_valid_id) */
 	const struct list_field *fields;
 	size_t n_fields;
 	const struct list_relation *relations;
@@ -59,7 +60,7 @@ struct list_resource {
 /*
  * Case folding for mode insensitive and the name shorthands: ICU's lower() (the cluster's
  * ctype is C, whose lower() folds ASCII only), compared bytewise so LIKE prefixes and ranges
- * can use a btree index. sql/015 indexes exactly this expression: keep the two the same.
+ * can use a btree index. sql/migrations/0002 indexes exactly this expression: keep the two the same.
  * Wrap an SQL expression: LIST_FOLD_OPEN expr LIST_FOLD_CLOSE.
  */
 #define LIST_FOLD_OPEN "lower(("
@@ -137,6 +138,14 @@ const char *list_cursor_encode(struct arena *a, const unsigned char *key, size_t
 			       const char *fingerprint, const char *const *values, size_t n);
 int list_cursor_decode(struct arena *a, const unsigned char *key, size_t key_len,
 		       const char *fingerprint, const char *cursor, const char **values, size_t n);
+/*
+ * Whether decoded cursor values fit the types of order's keys on res (a
+ * timestamp, a SemVer key, one of an enum's values, an id of res, null only
+ * for nullable fields), so that no value from a cursor can fail in SQL.
+ * A signed cursor is not enough: the key may have leaked or been weak.
+ */
+bool list_cursor_values_valid(const struct list_resource *res, const struct list_order *order,
+			      const char *const *values);
 
 
 

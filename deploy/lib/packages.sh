@@ -6,7 +6,8 @@ readonly -a PACKAGES=(
     libfcgi-dev libpq-dev libjson-c-dev libjwt-dev check
     nginx postgresql-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
     python3-pytest python3-requests python3-jwt python3-cryptography python3-jsonschema python3-yaml
-    openssl curl procps
+    openssl curl procps git
+    shellcheck cppcheck clang-format
 )
 
 packages_missing() {

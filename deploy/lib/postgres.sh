@@ -55,8 +55,7 @@ pg_stop() {
     as_postgres "$PG_BIN/pg_ctl" stop -D "$PG_DATA" -m fast -w >/dev/null
 }
 
-# The database, the workers' login role (migrations grant to it, so it exists first) and
-# the migrations table.
+# The database and the workers' login role (migrations grant to it, so it exists first).
 pg_prepare_database() {
     if [[ -z $(psql_as_superuser postgres -tA -c "select 1 from pg_database where datname = 'integrations'") ]]; then
         log "postgres: creating database integrations"
@@ -70,43 +69,19 @@ begin
     end if;
 end
 $$;
-create table if not exists public.schema_migrations (
-    filename   text primary key,
-    applied_at timestamptz not null default now()
-);
--- /api/readyz compares the migrations a worker was built with against this table.
-grant select on public.schema_migrations to integrations_api;
 SQL
 }
 
-# Applies every sql/[0-9]*.sql not yet recorded, in byte order, each in one transaction
-# with its schema_migrations row; stops at the first failure. A file that sorts before one
-# already applied (it landed late) is applied with a warning: a fresh cluster orders it
-# differently.
+# Migrates the dev database with the one runner of every environment, deploy/prod/migrate
+# (docs/operations.md, "Migrations"), as the superuser postgres: the new versioned files of
+# sql/migrations/, each in its own transaction, then sql/schema/ in one transaction when a
+# file of it changed. Extra arguments go to migrate (--status, --reapply).
 pg_migrate() {
-    local LC_ALL=C listing latest name file
-    local -A applied=()
-    listing=$(psql_as_superuser integrations -tA -c 'select filename from public.schema_migrations order by 1')
-    while IFS= read -r name; do
-        if [[ -n $name ]]; then
-            applied[$name]=1
-            latest=$name
-        fi
-    done <<<"$listing"
-    local -a files=("$ROOT"/sql/[0-9]*.sql)
-    ((${#files[@]})) || return 0
-    mapfile -t files < <(printf '%s\n' "${files[@]}" | LC_ALL=C sort)
-    for file in "${files[@]}"; do
-        name=${file##*/}
-        [[ -z ${applied[$name]:-} ]] || continue
-        if [[ -n ${latest:-} && $name < $latest ]]; then
-            log "postgres: warning: sql/$name sorts before sql/$latest, which is applied already: applying it out of order"
-        fi
-        log "postgres: applying sql/$name"
-        printf "insert into public.schema_migrations (filename) values (:'filename');\n" |
-            psql_as_superuser integrations -1 -v filename="$name" -f "$file" -f - ||
-            die "migration sql/$name failed and was rolled back; later migrations were not applied"
-    done
+    log "postgres: migrating (deploy/prod/migrate)"
+    PGCLIENTENCODING=UTF8 PSQL="$PG_BIN/psql" \
+        INTEGRATIONS_MIGRATE_PG="host=$PG_DIR port=$PG_PORT dbname=integrations user=postgres" \
+        "$ROOT/deploy/prod/migrate" "$@" ||
+        die "migrating the dev database failed (deploy/prod/migrate, above)"
 }
 
 pg_ensure() {

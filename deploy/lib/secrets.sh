@@ -2,6 +2,7 @@
 # Development secrets, keys and certificate (each generated once), and .dev/env.
 
 readonly HS256_SECRET_FILE="$KEYS_DIR/hs256.secret"
+readonly CURSOR_KEY_FILE="$KEYS_DIR/cursor.key"
 
 # The "dev-" prefix makes production refuse the secret (docs/architecture.md).
 hs256_secret_generate() {
@@ -10,6 +11,16 @@ hs256_secret_generate() {
     local secret
     secret=$(openssl rand -hex 32)
     (umask 077 && printf 'dev-%s\n' "$secret" >"$HS256_SECRET_FILE")
+}
+
+# The list cursors' HMAC key: random per dev stack, never derived from the JWT secret or a
+# PEM (the service refuses both); "dev-" so that production refuses it too.
+cursor_key_generate() {
+    [[ -s $CURSOR_KEY_FILE ]] && return
+    log "secrets: generating ${CURSOR_KEY_FILE#"$ROOT"/}"
+    local key
+    key=$(openssl rand -hex 32)
+    (umask 077 && printf 'dev-%s\n' "$key" >"$CURSOR_KEY_FILE")
 }
 
 keypair_generate() {
@@ -35,18 +46,21 @@ secrets_ensure() {
     install -d -m 700 "$KEYS_DIR"
     install -d -m 755 "$NGINX_DIR"
     hs256_secret_generate
+    cursor_key_generate
     keypair_generate rs256 -algorithm RSA -pkeyopt rsa_keygen_bits:2048
     keypair_generate es256 -algorithm EC -pkeyopt ec_paramgen_curve:P-256
     tls_certificate_generate
 }
 
 # Rewrites .dev/env from the current settings. The HS256 secret is INTEGRATIONS_JWT_SECRET
-# when the caller set it, else the generated one.
+# when the caller set it, else the generated one; the same for INTEGRATIONS_CURSOR_KEY.
 env_write() {
     local secret=${INTEGRATIONS_JWT_SECRET:-$(<"$HS256_SECRET_FILE")}
+    local cursor_key=${INTEGRATIONS_CURSOR_KEY:-$(<"$CURSOR_KEY_FILE")}
     local -a vars=(
         INTEGRATIONS_PG_PORT "$PG_PORT"
         INTEGRATIONS_JWT_SECRET "$secret"
+        INTEGRATIONS_CURSOR_KEY "$cursor_key"
         INTEGRATIONS_JWT_KEYS "dev-rs:RS256:$KEYS_DIR/rs256-public.pem,dev-es:ES256:$KEYS_DIR/es256-public.pem"
         INTEGRATIONS_JWT_ISSUER integrations-dev
         INTEGRATIONS_JWT_AUDIENCE integrations-api

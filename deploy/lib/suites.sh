@@ -14,11 +14,17 @@ suite_asan() {
     build_check_sanitized
 }
 
+# The pgTAP files mirror sql/: tests/sql/migrations/ the versioned migrations, tests/sql/<schema>/
+# the schema files (tests/sql/include/ holds helpers, not tests). Then tests/sql/reapply, which
+# shows that re-applying the schema files changes nothing.
 suite_pgtap() {
-    local -a files=("$ROOT"/tests/sql/*.sql)
-    ((${#files[@]})) || die "no pgTAP tests: tests/sql/*.sql matches nothing"
+    local -a files=()
+    mapfile -t files < <(LC_ALL=C find "$ROOT/tests/sql" -mindepth 2 -name '*.sql' -not -path '*/include/*' | LC_ALL=C sort)
+    ((${#files[@]})) || die "no pgTAP tests: tests/sql/*/*.sql matches nothing"
     psql_as_superuser integrations -c 'create extension if not exists pgtap'
     pg_prove --psql-bin "$PG_BIN/psql" -h "$PG_DIR" -p "$PG_PORT" -U postgres -d integrations "${files[@]}"
+    env PG_BIN="$PG_BIN" prove -v --exec /bin/bash "$ROOT/tests/sql/reapply.sh" \
+        :: "host=$PG_DIR port=$PG_PORT dbname=integrations user=postgres"
 }
 
 # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE from the environment override a session's

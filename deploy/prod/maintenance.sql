@@ -7,7 +7,7 @@ declare
     purged bigint;
 begin
     -- Soft-deleted integrations past their retention tier (short 7 d, medium 30 d, long 365 d;
-    -- none never), skipping what an explicit purge would refuse (PRODUCT §6). sql/007.
+    -- none never), skipping what an explicit purge would refuse (PRODUCT §6). sql/schema/maintenance/retention.sql.
     if to_regprocedure('maintenance.retention_purge()') is not null then
         execute 'select maintenance.retention_purge()' into purged;
         raise notice 'retention purge: % integration(s) purged', purged;

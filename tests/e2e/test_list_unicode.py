@@ -1,6 +1,6 @@
 """Case-insensitive matching beyond ASCII (PRODUCT §5): `mode: insensitive` and the `name`
 shorthands of `GET /api/integrations` and `GET /api/entities`. The cluster's ctype is C, whose
-lower() and ilike fold ASCII only; the list engine folds with ICU (sql/015)."""
+lower() and ilike fold ASCII only; the list engine folds with ICU (sql/migrations/0002)."""
 import json
 
 import pytest

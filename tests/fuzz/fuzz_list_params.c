@@ -215,6 +215,8 @@ static void check_cursor(struct arena *a, const struct list_order *order, const 
 	FUZZ_ASSERT(list_cursor_decode(a, cursor_key, CURSOR_KEY_LEN, FINGERPRINT, token, values,
 				       order->n_keys) == 0,
 		    "a cursor stopped decoding");
+	/* The type checks of the values (list_query.c runs them before any SQL) take anything. */
+	(void)list_cursor_values_valid(&list_integrations, order, values);
 	for (reversed = 0; reversed < 2; reversed++) {
 		int before = params->n;
 

@@ -97,7 +97,7 @@ END_TEST
 
 /*
  * mode insensitive folds with ICU (the cluster's C ctype folds ASCII only), compared in "C":
- * exactly the expression sql/015 indexes, or the index goes unused.
+ * exactly the expression sql/migrations/0002 indexes, or the index goes unused.
  */
 START_TEST(insensitive_folds_with_icu)
 {

@@ -1,0 +1,160 @@
+-- Entities: create / get / patch of entities, whose definitions are kept as immutable
+-- entity versions (a new version per changed definition; a trigger refuses any change to a
+-- version).
+
+/**
+ * Refuses any change to an entity version: a published integration version pins entity
+ * versions by id, so they must stay what they were. Raises restrict_violation (23001):
+ * reaching it is a bug in our code, never a caller error.
+ */
+create or replace function core.entity_versions_immutable() returns trigger
+language plpgsql
+as $$
+begin
+    raise exception using
+        errcode = 'restrict_violation',
+        message = 'Entity versions cannot be changed.';
+end
+$$;
+
+create or replace trigger entity_versions_immutable
+    before update or delete on core.entity_versions
+    for each row execute function core.entity_versions_immutable();
+
+create or replace trigger entity_versions_no_truncate
+    before truncate on core.entity_versions
+    for each statement execute function core.entity_versions_immutable();
+
+/**
+ * POST /api/entities: creates an entity in body.workspaceId with its first version (the
+ * definition), created by the caller. body has been shape-checked by the worker.
+ * Returns 201 with the entity.
+ * Errors: IN403 the caller is not owner, admin or member of the workspace; IN409 a live
+ * entity of the workspace has the slug (detail: errors array at /slug).
+ */
+create or replace function api.entity_create(caller jsonb, body jsonb) returns api.reply
+language plpgsql
+security definer set search_path = core, api, pg_temp
+as $$
+declare
+    entity_id text := core.new_id('ent_');
+    version_id text := core.new_id('entv_');
+    created timestamptz := clock_timestamp();
+    e core.entities;
+begin
+    if not core.caller_has_role(caller, body ->> 'workspaceId', 'owner', 'admin', 'member') then
+        raise exception using
+            errcode = 'IN403',
+            message = 'Only an owner, admin or member of the workspace may create entities in it.';
+    end if;
+
+    -- ON CONFLICT rather than a lookup first: a concurrent create of the same slug waits for
+    -- the other transaction and then lands here too.
+    insert into core.entities as t
+        (id, workspace_id, kind, slug, name, current_version_id, created_by, created_at, updated_at)
+    values
+        (entity_id, body ->> 'workspaceId', body ->> 'kind', body ->> 'slug', body ->> 'name',
+         version_id, caller ->> 'sub', created, created)
+    on conflict (workspace_id, slug) where deleted_at is null do nothing
+    returning t.* into e;
+
+    if not found then
+        raise exception using
+            errcode = 'IN409',
+            message = 'A live entity with this slug already exists in the workspace.',
+            detail = jsonb_build_array(jsonb_build_object(
+                'path', '/slug',
+                'message', 'This slug is already used by a live entity of the workspace.'))::text;
+    end if;
+
+    insert into core.entity_versions (id, entity_id, definition, created_by, created_at)
+    values (version_id, entity_id, body -> 'definition', caller ->> 'sub', created);
+
+    return (201, core.entity_json(e), null)::api.reply;
+end
+$$;
+
+/**
+ * GET /api/entities/{id}: the entity and the definition of its current version. A
+ * soft-deleted entity is shown, with deletedAt.
+ * Returns 200.
+ * Errors: IN404 the entity does not exist or the caller has no role in its workspace.
+ */
+create or replace function api.entity_get(caller jsonb, id text) returns api.reply
+language plpgsql stable
+security definer set search_path = core, api, pg_temp
+as $$
+declare
+    e core.entities;
+begin
+    select * into e from core.entities as t where t.id = entity_get.id;
+    if not found or core.caller_role(caller, e.workspace_id) is null then
+        raise exception using errcode = 'IN404', message = 'Entity not found.';
+    end if;
+    return (200, core.entity_json(e), null)::api.reply;
+end
+$$;
+
+/**
+ * PATCH /api/entities/{id}: applies name and definition when present in body. A definition
+ * that differs from the current one becomes a new entity version (and the current one); an
+ * equal one adds nothing. updatedAt changes on every successful call.
+ * Returns 200 with the entity.
+ * Errors: IN404 no role in the entity's workspace (or no such entity); IN403 a viewer;
+ * IN409 the entity is soft-deleted.
+ */
+create or replace function api.entity_patch(caller jsonb, id text, body jsonb) returns api.reply
+language plpgsql
+security definer set search_path = core, api, pg_temp
+as $$
+declare
+    e core.entities;
+    changed timestamptz := clock_timestamp();
+    version_id text;
+begin
+    -- Locked so that concurrent patches apply one after the other, each on top of the
+    -- version the previous one made current.
+    select * into e from core.entities as t where t.id = entity_patch.id for update;
+    if not found or core.caller_role(caller, e.workspace_id) is null then
+        raise exception using errcode = 'IN404', message = 'Entity not found.';
+    end if;
+    if not core.caller_has_role(caller, e.workspace_id, 'owner', 'admin', 'member') then
+        raise exception using
+            errcode = 'IN403',
+            message = 'Only an owner, admin or member of the workspace may change its entities.';
+    end if;
+    if e.deleted_at is not null then
+        raise exception using errcode = 'IN409', message = 'A deleted entity cannot be edited.';
+    end if;
+
+    version_id := e.current_version_id;
+    if body ? 'definition'
+       and body -> 'definition' is distinct from (select v.definition from core.entity_versions as v
+                                                  where v.id = e.current_version_id) then
+        insert into core.entity_versions (entity_id, definition, created_by, created_at)
+        values (e.id, body -> 'definition', caller ->> 'sub', changed)
+        returning entity_versions.id into version_id;
+    end if;
+
+    update core.entities as t set
+        name = case when body ? 'name' then body ->> 'name' else t.name end,
+        current_version_id = version_id,
+        updated_at = changed
+    where t.id = e.id
+    returning t.* into e;
+
+    return (200, core.entity_json(e), null)::api.reply;
+end
+$$;
+
+revoke execute on function
+    api.entity_create(jsonb, jsonb),
+    api.entity_get(jsonb, text),
+    api.entity_patch(jsonb, text, jsonb)
+from public;
+
+grant execute on function
+    api.entity_create(jsonb, jsonb),
+    api.entity_get(jsonb, text),
+    api.entity_patch(jsonb, text, jsonb)
+to integrations_api;

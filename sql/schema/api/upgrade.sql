@@ -1,0 +1,410 @@
+-- Upgrade reconciliation: core.install_reconcile plans and applies what a version means for
+-- an install's members (add, update, refresh, keep, remove, skip; clones and references;
+-- detached members; dry runs), for a first install as for every upgrade or rollback; the
+-- materialization of clones (free slugs, $refs pointed at clones, placeholders filled); and
+-- POST /api/integration-installs/{id}/upgrade.
+
+/**
+ * Slugs for new entities of a workspace: each key (a new entity's id) with its wanted slug
+ * (base). A base that no live entity of the workspace has goes to the first key that wants
+ * it; the others get base-2, base-3, …, the smallest that are free, in key order. Slugs
+ * are at most 63 characters: a suffix replaces the end of a base that is too long for it.
+ * Set-based: one pass over the workspace's live slugs, whatever the number of keys.
+ */
+create or replace function core.entity_free_slugs(workspace_id text, keys text[], bases text[])
+returns table (key text, slug text)
+language sql stable
+as $$
+    with wanted as (
+        select w.key, w.base, row_number() over (partition by w.base order by w.key) as n
+        from unnest(keys, bases) as w (key, base)
+    ), plain as materialized (
+        select w.key, w.base as slug
+        from wanted as w
+        where w.n = 1
+          and not exists (select from core.entities as e
+                          where e.workspace_id = entity_free_slugs.workspace_id
+                            and e.slug = w.base and e.deleted_at is null)
+    ), suffixed as (
+        -- Suffixes go on a stem short enough for any suffix of up to 7 digits.
+        select w.key, left(w.base, 55) as stem,
+               row_number() over (partition by left(w.base, 55) order by w.key) as n
+        from wanted as w
+        left join plain as p using (key)
+        where p.key is null
+    ), used as materialized (
+        -- Slugs a suffixed candidate (stem-N) could collide with, by the stem they have.
+        select regexp_replace(u.slug, '-[0-9]+$', '') as stem, u.slug
+        from (select e.slug from core.entities as e
+              where e.workspace_id = entity_free_slugs.workspace_id and e.deleted_at is null
+                and e.slug ~ '-[0-9]+$'
+              union all
+              select p.slug from plain as p where p.slug ~ '-[0-9]+$') as u
+    ), stems as (
+        select s.stem, count(*) + 1 + coalesce(max(u.used), 0) as last
+        from suffixed as s
+        left join (select u.stem, count(*) as used from used as u group by u.stem) as u using (stem)
+        group by s.stem
+    ), candidates as (
+        select c.stem, c.slug, row_number() over (partition by c.stem order by c.n) as n
+        from (select st.stem, g.n, st.stem || '-' || g.n as slug
+              from stems as st
+              cross join lateral generate_series(2, st.last) as g (n)) as c
+        left join used as u using (slug)
+        where u.slug is null
+    )
+    select p.key, p.slug from plain as p
+    union all
+    select s.key, c.slug from suffixed as s join candidates as c using (stem, n)
+$$;
+
+/**
+ * The config and, for clones, the definition that each add or apply entry of
+ * an install plan writes: $refs to entities of clone_map pointed at their clones (in the
+ * definition), then {{placeholders}} filled from variables (in both).
+ * All the configs go through one text (a JSON array of them) and all the definitions through
+ * another: one $ref rewrite, one fill and one parse each, whatever the number of members,
+ * rather than per document, regrouped by member afterwards (docs/performance.md).
+ */
+create or replace function core.install_materialize(plan core.install_plan_item[], clone_map jsonb,
+                                                    variables jsonb)
+returns table (member_id text, config jsonb, definition jsonb)
+language sql stable
+as $$
+    with items as materialized (
+        select p.member_id, p.config, v.definition,
+               row_number() over (order by p.member_id) - 1 as n
+        from unnest(plan) as p
+        left join core.entity_versions as v on p.mode = 'clone' and v.id = p.source_version_id
+        where p.action in ('add', 'apply')
+    ), configs as (
+        select core.placeholders_fill(
+                   '[' || string_agg(i.config::text, ', ' order by i.n) || ']', variables)::jsonb as a
+        from items as i
+    ), definitions as (
+        select core.placeholders_fill(
+                   core.refs_rewrite(
+                       '[' || string_agg(coalesce(i.definition::text, 'null'), ', ' order by i.n) || ']',
+                       clone_map),
+                   variables)::jsonb as a
+        from items as i
+    )
+    select i.member_id, c.a -> i.n::int, nullif(d.a -> i.n::int, 'null')
+    from items as i, configs as c, definitions as d
+$$;
+
+/**
+ * Brings the members of install inst to version v with variables (validated, defaults
+ * filled in), on behalf of actor (a user id, the creator of new clones and clone versions).
+ * The caller holds the install's row lock (or has just inserted it) and has checked access.
+ * With dry_run nothing is written.
+ *
+ * The target: the manifest members the install has (a live row with that slug, attached)
+ * or that its policy selects when it has none (auto_all: all, auto_defaults: default ones,
+ * manual: the chosen slugs), plus as dependencies every entity reached through $ref from
+ * those of them that are clones (pinned versions, transitively) that is neither a member
+ * the install has nor a reference member; the walk goes through neither. Members are
+ * matched by slug and mode (a member whose mode changed is removed and added),
+ * dependencies by source entity. Then:
+ *   - detached rows are skipped, whatever the target says, and so are members the policy
+ *     does not select, and dependencies gone from the target that a detached clone still
+ *     uses (core.install_detached_uses);
+ *   - attached rows gone from the target are removed (removed_at; clones soft-deleted);
+ *   - target entries without a row are added (a clone: new entity and first version, with
+ *     the source slug, suffixed when taken; a reference: the source entity);
+ *   - attached rows still in the target are updated when what would be applied (the
+ *     clone definition with $refs to clones of this install rewritten and placeholders
+ *     filled, the config, the source entity, and for references the pinned version)
+ *     differs from what was: clones get a new version of the same entity.
+ * Returns {"updated", "added", "removed", "skipped"}: the slugs of each, sorted.
+ */
+create or replace function core.install_reconcile(inst core.integration_installs, v core.integration_versions,
+                                       variables jsonb, actor text, dry_run boolean)
+returns jsonb
+language plpgsql
+as $$
+declare
+    pins jsonb := v.member_entity_versions;
+    applied timestamptz := clock_timestamp();
+    plan core.install_plan_item[];
+    clone_map jsonb;
+begin
+    with recursive live as (
+        select m.id, m.role, m.slug, m.mode, m.source_entity_id, m.entity_id, m.detached,
+               m.applied_entity_version_id, m.config, av.definition,
+               case m.role when 'member' then 'member/' || m.mode || '/' || m.slug
+                           else 'dependency/' || m.source_entity_id end as key
+        from core.install_members as m
+        left join core.entity_versions as av on av.id = m.applied_clone_version_id
+        where m.install_id = inst.id and m.removed_at is null
+    ), manifest as (
+        select t.slug, t.entity_id, t.mode, t.config,
+               case inst.member_policy
+                   when 'auto_all' then true
+                   when 'auto_defaults' then t.is_default
+                   else coalesce(t.slug = any (inst.selected_member_slugs), false)
+               end as selected,
+               l.id is not null as has_row,
+               coalesce(l.detached, false) as has_detached_row
+        from core.manifest_members(v.manifest_snapshot) as t
+        left join live as l on l.role = 'member' and l.slug = t.slug
+    ), installed as (
+        select m.* from manifest as m where m.has_row or m.selected
+    ), stops as (
+        -- Never dependencies, and the closure walk does not go through them: the members the
+        -- install has or gets (a clone member's closure is walked from the member itself),
+        -- and every reference member (the manifest says to use the source entity).
+        select m.entity_id from installed as m
+        union
+        select m.entity_id from manifest as m where m.mode = 'reference'
+    ), reach (entity_id) as (
+        select r.ref
+        from installed as m
+        join core.entity_versions as ev on ev.id = pins ->> m.entity_id
+        cross join unnest(ev.refs) as r (ref)
+        where m.mode = 'clone' and not m.has_detached_row
+      union
+        select r.ref
+        from reach
+        join core.entity_versions as ev on ev.id = pins ->> reach.entity_id
+        cross join unnest(ev.refs) as r (ref)
+        where not exists (select from stops as s where s.entity_id = reach.entity_id)
+    ), target as (
+        select 'member' as role, m.slug, m.entity_id as source_entity_id, m.mode, m.config,
+               'member/' || m.mode || '/' || m.slug as key
+        from installed as m
+        where not m.has_detached_row
+      union all
+        select 'dependency', e.slug, e.id, 'clone', '{}'::jsonb, 'dependency/' || e.id
+        from reach
+        join core.entities as e on e.id = reach.entity_id
+        where pins ? reach.entity_id
+          and not exists (select from stops as s where s.entity_id = reach.entity_id)
+    ), joined as materialized (
+        -- Materialized: each row's new id is generated once, however often it is used.
+        -- A new clone, its first version and its member row share one generated id body
+        -- (one core.new_id instead of three; the prefixes keep them apart).
+        select coalesce(l.id, core.new_id('imem_')) as member_id,
+               t.role as t_role, t.slug as t_slug, t.mode as t_mode, t.config,
+               t.source_entity_id as t_source, l.id as live_id, l.role as l_role,
+               l.slug as l_slug, l.mode as l_mode, l.source_entity_id as l_source,
+               l.entity_id as l_entity, l.detached, l.applied_entity_version_id as l_version,
+               l.config as l_config, l.definition as l_definition
+        from target as t
+        full join live as l on l.key = t.key
+    )
+    select array_agg(p) into plan
+    from (select row(
+                     case when j.live_id is null then 'add'
+                          when j.detached then 'skip'
+                          when j.t_role is null
+                               and j.l_entity in (select u.entity_id
+                                                  from core.install_detached_uses(inst.id) as u)
+                              then 'skip'
+                          when j.t_role is null then 'remove'
+                          else 'apply' end,
+                     j.member_id,
+                     coalesce(j.t_role, j.l_role),
+                     coalesce(j.t_slug, j.l_slug),
+                     coalesce(j.t_mode, j.l_mode),
+                     coalesce(j.t_source, j.l_source),
+                     pins ->> j.t_source,
+                     case when j.live_id is not null and (j.l_mode = 'clone' or j.t_role is null)
+                              then j.l_entity
+                          when j.t_mode = 'clone' then 'ent_' || substr(j.member_id, 6)
+                          else j.t_source end,
+                     j.config,
+                     null,
+                     case when j.t_mode = 'clone' and j.live_id is null
+                          then 'entv_' || substr(j.member_id, 6) end,
+                     j.l_source, j.l_version, j.l_config, j.l_definition
+                 )::core.install_plan_item as p
+          from joined as j
+          union all
+          -- New members the policy does not select.
+          select row('skip', null, 'member', m.slug, m.mode, m.entity_id, null, null, null, null,
+                     null, null, null, null, null)::core.install_plan_item
+          from manifest as m
+          where not m.has_row and not m.selected) as s;
+
+    -- Where $refs to entities this install clones point: to the clone a member row has
+    -- (a detached one included), a member's before a dependency's.
+    select coalesce(jsonb_object_agg(c.source_entity_id, c.entity_id), '{}') into clone_map
+    from (select distinct on (p.source_entity_id) p.source_entity_id, p.entity_id
+          from unnest(plan) as p
+          where p.mode = 'clone' and p.entity_id is not null and p.action <> 'remove'
+          order by p.source_entity_id, p.role desc, p.slug) as c;
+
+    -- What each added or still attached entry applies, and whether that changes anything;
+    -- a clone to update gets the id of its new version.
+    select array_agg(row(a.action, p.member_id, p.role, p.slug, p.mode, p.source_entity_id,
+                         p.source_version_id, p.entity_id, x.config, x.definition,
+                         case when a.action = 'update' and p.mode = 'clone' then core.new_id('entv_')
+                              else p.clone_version_id end,
+                         null, null, null, null)::core.install_plan_item)
+    into plan
+    from unnest(plan) as p
+    left join core.install_materialize(plan, clone_map, variables) as x using (member_id)
+    cross join lateral (
+        select case when p.action <> 'apply' then p.action
+                    when p.source_entity_id is distinct from p.was_source_entity_id
+                         or x.config is distinct from p.was_config
+                         or (p.mode = 'clone' and x.definition is distinct from p.was_definition)
+                         or (p.mode = 'reference'
+                             and p.source_version_id is distinct from p.was_source_version_id)
+                        then 'update'
+                    when p.source_version_id is distinct from p.was_source_version_id
+                        then 'refresh'
+                    else 'keep' end as action) as a;
+
+    if not dry_run then
+        -- New clones take free slugs of the workspace: one install or upgrade at a time per
+        -- workspace picks them, so concurrent ones never race for the same slug.
+        perform pg_advisory_xact_lock(hashtextextended('install slugs ' || inst.workspace_id, 0));
+
+        -- Removals first: the slugs of the clones they soft-delete become free for additions.
+        with gone as (
+            update core.install_members as m set removed_at = applied
+            from unnest(plan) as p
+            where p.action = 'remove' and m.id = p.member_id
+            returning m.entity_id, m.mode
+        )
+        update core.entities as e set deleted_at = applied, updated_at = applied
+        from gone
+        where gone.mode = 'clone' and e.id = gone.entity_id and e.deleted_at is null;
+
+        insert into core.entities
+            (id, workspace_id, kind, slug, name, current_version_id, source_install_member_id,
+             created_by, created_at, updated_at)
+        select p.entity_id, inst.workspace_id, src.kind, s.slug, src.name, p.clone_version_id,
+               p.member_id, actor, applied, applied
+        from unnest(plan) as p
+        join core.entities as src on src.id = p.source_entity_id
+        join core.entity_free_slugs(
+                 inst.workspace_id,
+                 array(select a.entity_id from unnest(plan) as a
+                       where a.action = 'add' and a.mode = 'clone' order by a.entity_id),
+                 array(select e.slug from unnest(plan) as a
+                       join core.entities as e on e.id = a.source_entity_id
+                       where a.action = 'add' and a.mode = 'clone' order by a.entity_id)) as s
+             on s.key = p.entity_id
+        where p.action = 'add' and p.mode = 'clone';
+
+        insert into core.entity_versions (id, entity_id, definition, created_by, created_at)
+        select p.clone_version_id, p.entity_id, p.definition, actor, applied
+        from unnest(plan) as p
+        where p.action in ('add', 'update') and p.mode = 'clone';
+
+        update core.entities as e set current_version_id = p.clone_version_id, updated_at = applied
+        from unnest(plan) as p
+        where p.action = 'update' and p.mode = 'clone' and e.id = p.entity_id;
+
+        insert into core.install_members
+            (id, install_id, slug, role, mode, source_entity_id, entity_id,
+             applied_entity_version_id, applied_clone_version_id, config, last_applied_at)
+        select p.member_id, inst.id, p.slug, p.role, p.mode, p.source_entity_id, p.entity_id,
+               p.source_version_id, p.clone_version_id, p.config, applied
+        from unnest(plan) as p
+        where p.action = 'add';
+
+        update core.install_members as m set
+            source_entity_id = p.source_entity_id,
+            entity_id = p.entity_id,
+            applied_entity_version_id = p.source_version_id,
+            applied_clone_version_id = case when p.action = 'update' then p.clone_version_id
+                                            else m.applied_clone_version_id end,
+            config = p.config,
+            last_applied_at = case when p.action = 'update' then applied else m.last_applied_at end
+        from unnest(plan) as p
+        where p.action in ('update', 'refresh') and m.id = p.member_id;
+    end if;
+
+    return (select jsonb_build_object(
+                       'updated', coalesce(jsonb_agg(p.slug order by p.slug) filter (where p.action = 'update'), '[]'),
+                       'added', coalesce(jsonb_agg(p.slug order by p.slug) filter (where p.action = 'add'), '[]'),
+                       'removed', coalesce(jsonb_agg(p.slug order by p.slug) filter (where p.action = 'remove'), '[]'),
+                       'skipped', coalesce(jsonb_agg(p.slug order by p.slug) filter (where p.action = 'skip'), '[]'))
+            from unnest(plan) as p);
+end
+$$;
+
+/**
+ * POST /api/integration-installs/{id}/upgrade: reconciles the install with
+ * body.integrationVersionId, or the integration's current version (core.install_reconcile;
+ * an older version is a rollback, by the same rules). body.variables, when given, replace
+ * the install's variables of the same names; the result is checked against the target's
+ * variables schema, its defaults filled in. With body.dryRun true nothing changes. body may
+ * be null (no body). The install's version, variables and lastUpgradedAt change only when
+ * something does, so a second upgrade to the same version writes nothing. The auth state
+ * is the install's own: an upgrade keeps it.
+ * Runs under the install's row lock: concurrent upgrades of one install run one after the
+ * other, and each later one sees the earlier one's result.
+ * Returns 200 {"updated", "added", "removed", "skipped"} (slugs).
+ * Errors, in this order: IN404 no such install, or no role in its workspace; IN403 a
+ * viewer; IN409 the install is uninstalled; IN410 the integration is soft-deleted; IN403
+ * the caller may no longer read the integration; IN422 integrationVersionId is not one of
+ * its versions; IN422 the variables do not fit the target's variables schema, one errors[]
+ * entry per problem (a new required variable without a default is named by its path).
+ */
+create or replace function api.install_upgrade(caller jsonb, id text, body jsonb) returns api.reply
+language plpgsql
+security definer set search_path = core, api, pg_temp
+as $$
+declare
+    inst core.integration_installs := core.install_lock_for_writer(caller, id);
+    dry_run boolean := coalesce((body ->> 'dryRun')::boolean, false);
+    i core.integrations;
+    v core.integration_versions;
+    merged jsonb;
+    problems jsonb;
+    result jsonb;
+begin
+    if inst.deleted_at is not null then
+        raise exception using
+            errcode = 'IN409', message = 'The install is uninstalled and cannot be upgraded.';
+    end if;
+    select * into i from core.integrations as t where t.id = inst.integration_id for key share;
+    if i.deleted_at is not null then
+        raise exception using
+            errcode = 'IN410', message = 'The integration is deleted; its installs stay as they are.';
+    end if;
+    if not core.integration_readable(caller, i) then
+        raise exception using
+            errcode = 'IN403', message = 'The caller may no longer read the integration.';
+    end if;
+    v := core.install_target_version(i, body ->> 'integrationVersionId');
+
+    merged := core.json_schema_defaults(v.variables_schema_snapshot,
+                                        inst.variables || coalesce(body -> 'variables', '{}'));
+    problems := core.install_variables_problems(v.variables_schema_snapshot, merged);
+    if jsonb_array_length(problems) > 0 then
+        raise exception using
+            errcode = 'IN422',
+            message = format('The install''s variables do not fit version %s; send the missing or corrected ones in variables.',
+                             v.version),
+            detail = problems::text;
+    end if;
+
+    result := core.install_reconcile(inst, v, merged, caller ->> 'sub', dry_run);
+    if not dry_run
+       and (v.id <> inst.integration_version_id
+            or merged <> inst.variables
+            or result -> 'updated' <> '[]' or result -> 'added' <> '[]'
+            or result -> 'removed' <> '[]') then
+        update core.integration_installs as t set
+            integration_version_id = v.id,
+            variables = merged,
+            last_upgraded_at = clock_timestamp()
+        where t.id = inst.id;
+    end if;
+    return (200, result, null)::api.reply;
+end
+$$;
+
+revoke execute on function
+    api.install_upgrade(jsonb, text, jsonb)
+from public;
+
+grant execute on function
+    api.install_upgrade(jsonb, text, jsonb)
+to integrations_api;
