@@ -145,7 +145,7 @@ out:
 	return rc;
 }
 
-/* A NumericDate claim: an integer of at least min (exp: 1, nbf: 0); absent is 0. */
+/* A NumericDate claim: an integer of at least min (exp: 1, nbf and iat: 0); absent is 0. */
 static bool time_claim(struct json_object *claims, const char *name, bool required, int64_t min,
 		       int64_t *out)
 {
@@ -182,6 +182,32 @@ static bool audience_matches(struct json_object *claims, const char *audience)
 	return false;
 }
 
+/*
+ * A token lives at most cfg->jwt_max_lifetime: exp no further than that (plus the leeway)
+ * past now, nor past iat when the token has one. exp >= 1 and iat >= 0 are int64 (json-c
+ * refuses wider integers, json_parse_strict), and now is positive: no subtraction overflows.
+ */
+static int check_lifetime(const struct config *cfg, struct json_object *claims, time_t now,
+			  int64_t exp, const char **why)
+{
+	int64_t iat;
+
+	if (exp - (int64_t)now > (int64_t)cfg->jwt_max_lifetime + AUTH_LEEWAY_SECONDS) {
+		*why = "exp is further away than the maximum token lifetime";
+		return -1;
+	}
+	if (!time_claim(claims, "iat", false, 0, &iat)) {
+		*why = "iat not an integer";
+		return -1;
+	}
+	if (json_object_object_get_ex(claims, "iat", NULL) &&
+	    exp - iat > (int64_t)cfg->jwt_max_lifetime) {
+		*why = "exp - iat is longer than the maximum token lifetime";
+		return -1;
+	}
+	return 0;
+}
+
 static int check_registered_claims(const struct config *cfg, struct json_object *claims,
 				   time_t now, int64_t *exp_out, int64_t *nbf_out, const char **why)
 {
@@ -196,6 +222,8 @@ static int check_registered_claims(const struct config *cfg, struct json_object 
 		*why = "token expired";
 		return -1;
 	}
+	if (check_lifetime(cfg, claims, now, exp, why) < 0)
+		return -1;
 	if (!time_claim(claims, "nbf", false, 0, &nbf)) {
 		*why = "nbf not an integer";
 		return -1;

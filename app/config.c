@@ -233,6 +233,8 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 			  &cfg->workers, err, errlen) < 0 ||
 	    parse_int_env("INTEGRATIONS_SOCKET_MODE", 0660, 0, 0777, 8, &cfg->socket_mode, err,
 			  errlen) < 0 ||
+	    parse_int_env("INTEGRATIONS_JWT_MAX_LIFETIME", CONFIG_JWT_MAX_LIFETIME_DEFAULT, 60,
+			  CONFIG_JWT_MAX_LIFETIME_LIMIT, 10, &cfg->jwt_max_lifetime, err, errlen) < 0 ||
 	    load_secret(cfg, err, errlen) < 0 || load_keys(cfg, err, errlen) < 0 ||
 	    load_cursor_key(cfg, err, errlen) < 0 || check_production(cfg, err, errlen) < 0)
 		return -1;

@@ -249,7 +249,8 @@ static void reply_row(struct request *req, struct response *resp, const PGresult
 void db_reply(struct request *req, struct response *resp, struct db_stmt *stmt,
 	      const char *const *params)
 {
-	PGresult *res = db_exec(req, resp, stmt, params, req->method == HTTP_GET);
+	PGresult *res = db_exec(req, resp, stmt, params,
+				(req->method & (HTTP_GET | HTTP_HEAD)) != 0);
 
 	if (res != NULL)
 		reply_row(req, resp, res);

@@ -110,10 +110,7 @@ void handle_entity_list(struct request *req, struct response *resp)
 		list_query_equals(&q, "workspace_id", "workspace_id", workspace);
 	if (kind != NULL)
 		list_query_equals(&q, "kind", "kind", kind);
-	if (name != NULL) {
-		strbuf_puts(&q.scope, " and e.name ilike ");
-		sql_param(&q.params, &q.scope, list_like_pattern(req->arena, name, true, true));
-		list_query_key(&q, "name", name);
-	}
+	if (name != NULL)
+		list_query_contains(&q, &q.scope, "name", "name", name);
 	list_run(req, resp, &q);
 }

@@ -110,10 +110,7 @@ void handle_integration_list(struct request *req, struct response *resp)
 			list_query_equals(&q, equality_shorthands[i].param, equality_shorthands[i].column,
 					  value);
 	}
-	if (name != NULL) {
-		strbuf_puts(&q.common, " and i.name ilike ");
-		sql_param(&q.params, &q.common, list_like_pattern(req->arena, name, true, true));
-		list_query_key(&q, "name", name);
-	}
+	if (name != NULL)
+		list_query_contains(&q, &q.common, "name", "name", name);
 	list_run(req, resp, &q);
 }

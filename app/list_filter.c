@@ -99,27 +99,27 @@ static bool param(struct compiler *c, struct strbuf *sql, const char *value, con
 	return true;
 }
 
-/* The left side of a comparison: the column, its sort key for SemVer, lowered if insensitive. */
+/* The left side of a comparison: the column, its sort key for SemVer, folded if insensitive. */
 static const char *lhs(struct compiler *c, const struct list_field *f, const char *alias,
 		       bool insensitive)
 {
 	const char *e = list_sort_expr(c->arena, f, alias);
 
-	return insensitive ? arena_printf(c->arena, "lower(%s)", e) : e;
+	return insensitive ? arena_printf(c->arena, LIST_FOLD_OPEN "%s" LIST_FOLD_CLOSE, e) : e;
 }
 
 static void rhs_value(struct compiler *c, struct strbuf *sql, const struct list_field *f,
 		      const char *value, bool insensitive, const char *path)
 {
 	if (insensitive)
-		strbuf_puts(sql, "lower(");
+		strbuf_puts(sql, LIST_FOLD_OPEN);
 	if (f->type == LT_SEMVER)
 		strbuf_puts(sql, "core.semver_key(");
 	param(c, sql, value, cast_for(f->type), path);
 	if (f->type == LT_SEMVER)
 		strbuf_putc(sql, ')');
 	if (insensitive)
-		strbuf_putc(sql, ')');
+		strbuf_puts(sql, LIST_FOLD_CLOSE);
 }
 
 /* Escapes LIKE's metacharacters so the caller's text matches literally. */
@@ -168,7 +168,7 @@ static void compile_in(struct compiler *c, struct strbuf *sql, const struct list
 	/* notIn, like neq, also matches nulls. */
 	strbuf_printf(sql, negate ? "(%s is null or not (%s = any(" : "(%s = any(", left, left);
 	if (insensitive)
-		strbuf_puts(sql, "array(select lower(x) from unnest(");
+		strbuf_puts(sql, "array(select " LIST_FOLD_OPEN "x" LIST_FOLD_CLOSE " from unnest(");
 	else if (f->type == LT_SEMVER)
 		strbuf_puts(sql, "array(select core.semver_key(x) from unnest(");
 	param(c, sql, sql_text_array(c->arena, items, n), "::text[]", path);
@@ -222,8 +222,8 @@ static void compile_op(struct compiler *c, struct strbuf *sql, const struct list
 	if ((s = operand(c, f, val, path)) == NULL)
 		return;
 	if (in_list(text_ops, op)) {
-		/* Not ilike: the same match (the database is UTF-8, where ilike lowers both
-		 * sides), but lower(column) can use an index. */
+		/* Not ilike: under the cluster's C ctype it folds ASCII only, and the folded
+		 * column can use an index (LIST_FOLD_OPEN). */
 		strbuf_printf(sql, "(%s like ", lhs(c, f, alias, insensitive));
 		rhs_value(c, sql, f,
 			  list_like_pattern(c->arena, s, strcmp(op, "startsWith") != 0,

@@ -32,6 +32,16 @@ void list_query_equals(struct list_query *q, const char *name, const char *colum
 	list_query_key(q, name, value);
 }
 
+void list_query_contains(struct list_query *q, struct strbuf *where, const char *name,
+			 const char *column, const char *value)
+{
+	strbuf_printf(where, " and " LIST_FOLD_OPEN "%s.%s" LIST_FOLD_CLOSE " like " LIST_FOLD_OPEN,
+		      q->alias, column);
+	sql_param(&q->params, where, list_like_pattern(where->arena, value, true, true));
+	strbuf_puts(where, LIST_FOLD_CLOSE);
+	list_query_key(q, name, value);
+}
+
 void list_query_key(struct list_query *q, const char *name, const char *value)
 {
 	/* Length-prefixed, so no value can pass for another combination of parameters. */

@@ -83,11 +83,14 @@ const struct route *route_lookup(const struct route *table, size_t n, enum http_
 	for (i = 0; i < n; i++) {
 		if (!pattern_matches(table[i].pattern, segs, n_segs, NULL))
 			continue;
-		if (table[i].method == method) {
+		/* HEAD is GET without the body (RFC 9110 9.3.2): every GET route answers it. */
+		if (table[i].method == method || (method == HTTP_HEAD && table[i].method == HTTP_GET)) {
 			pattern_matches(table[i].pattern, segs, n_segs, params);
 			return &table[i];
 		}
 		*allowed |= table[i].method;
+		if (table[i].method == HTTP_GET)
+			*allowed |= HTTP_HEAD;
 	}
 	return NULL;
 }
@@ -97,8 +100,8 @@ const char *route_allow_header(struct arena *a, unsigned allowed)
 	static const struct {
 		enum http_method m;
 		const char *name;
-	} order[] = { { HTTP_GET, "GET" },     { HTTP_POST, "POST" }, { HTTP_PUT, "PUT" },
-		      { HTTP_PATCH, "PATCH" }, { HTTP_DELETE, "DELETE" } };
+	} order[] = { { HTTP_GET, "GET" },     { HTTP_HEAD, "HEAD" },	  { HTTP_POST, "POST" },
+		      { HTTP_PUT, "PUT" },     { HTTP_PATCH, "PATCH" }, { HTTP_DELETE, "DELETE" } };
 	struct strbuf sb;
 	size_t i;
 

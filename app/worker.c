@@ -115,7 +115,9 @@ static void write_response(FCGX_Request *fr, const struct request *req, const st
 	strbuf_append(&head, resp->headers.data, resp->headers.len);
 	strbuf_append(&head, "\r\n", 2);
 	FCGX_PutStr(head.data, (int)head.len, fr->out);
-	FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out);
+	/* HEAD: the GET's status and headers (Content-Length too, RFC 9110 9.3.2), no body. */
+	if (req->method != HTTP_HEAD)
+		FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out);
 }
 
 static double elapsed_ms(const struct timespec *start)

@@ -6,6 +6,9 @@
 
 #define CONFIG_MAX_KEYS 16
 #define CONFIG_MIN_CURSOR_KEY 32 /* bytes, in production */
+/* INTEGRATIONS_JWT_MAX_LIFETIME: 24 h unless set, 60 s to 366 days. */
+#define CONFIG_JWT_MAX_LIFETIME_DEFAULT 86400
+#define CONFIG_JWT_MAX_LIFETIME_LIMIT (366 * 86400)
 
 enum jwt_key_alg { JWT_KEY_RS256, JWT_KEY_ES256 };
 
@@ -28,6 +31,7 @@ struct config {
 	size_t n_keys;
 	char *issuer;   /* NULL: iss not checked */
 	char *audience; /* NULL: aud not checked */
+	int jwt_max_lifetime; /* seconds: the most exp may lie past now (and past iat) */
 	unsigned char *cursor_key; /* from INTEGRATIONS_CURSOR_KEY(_FILE) only, never derived */
 	size_t cursor_key_len;
 };

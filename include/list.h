@@ -57,6 +57,15 @@ struct list_resource {
 	size_t n_relations;
 };
 
+/*
+ * Case folding for mode insensitive and the name shorthands: ICU's lower() (the cluster's
+ * ctype is C, whose lower() folds ASCII only), compared bytewise so LIKE prefixes and ranges
+ * can use a btree index. sql/migrations/0002 indexes exactly this expression: keep the two the same.
+ * Wrap an SQL expression: LIST_FOLD_OPEN expr LIST_FOLD_CLOSE.
+ */
+#define LIST_FOLD_OPEN "lower(("
+#define LIST_FOLD_CLOSE ") collate \"und-x-icu\") collate \"C\""
+
 const struct list_field *list_field_find(const struct list_resource *res, const char *name);
 
 /* The SQL expression that orders a field ("a.current_version_key" for SemVer). */
@@ -166,6 +175,12 @@ void list_query_key(struct list_query *q, const char *name, const char *value);
 /* ANDs "column = value" (value as a parameter) into the common conditions and the fingerprint. */
 void list_query_equals(struct list_query *q, const char *name, const char *column,
 		       const char *value);
+/*
+ * ANDs "column contains value" into where (&q->scope or &q->common) and the fingerprint:
+ * case-insensitive (LIST_FOLD_OPEN, Unicode-aware), value matched literally.
+ */
+void list_query_contains(struct list_query *q, struct strbuf *where, const char *name,
+			 const char *column, const char *value);
 
 /*
  * Reads limit, after, before, orderBy and filter from req, runs the page

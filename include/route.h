@@ -28,15 +28,16 @@ struct route {
 
 /*
  * Finds the route for method + path in table. On a match returns it and
- * stores the placeholder segments (arena strings) in params. Else returns
- * NULL and *allowed holds the methods of routes whose pattern matches the
- * path (0: no such path, a 404; else a 405).
+ * stores the placeholder segments (arena strings) in params; HEAD matches the
+ * GET route of the path (the caller sends no body). Else returns NULL and
+ * *allowed holds the methods of routes whose pattern matches the path, HEAD
+ * with every GET (0: no such path, a 404; else a 405).
  */
 const struct route *route_lookup(const struct route *table, size_t n, enum http_method method,
 				 const char *path, struct arena *a, const char **params,
 				 unsigned *allowed);
 
-/* Writes the Allow header value for a method set, e.g. "GET, PATCH, DELETE". */
+/* Writes the Allow header value for a method set, e.g. "GET, HEAD, PATCH, DELETE". */
 const char *route_allow_header(struct arena *a, unsigned allowed);
 
 /* True if s is prefix_ followed by exactly 28 lowercase hex digits. */

@@ -5,8 +5,8 @@ Nothing here imports or mirrors the C engine: the rules are the contract's.
 - Text compares bytewise (UTF-8 bytes, the database's C collation); enums compare as text;
   timestamps as instants; `currentVersion` / `version` by SemVer 2.0 precedence (build
   metadata ignored, so "1.0.0+b" equals "1.0.0").
-- `mode: insensitive` folds ASCII letters only: the database's C collation gives `lower()`
-  and `ilike` no other case mapping.
+- `mode: insensitive` and the `name` shorthand fold case in every script (ICU's `lower()`,
+  sql/migrations/0002; Python's `str.lower()` agrees on the data here), then compare bytewise.
 - A comparison with null is false, except `neq` and `notIn`, which match nulls (SQL
   `IS DISTINCT FROM`); `isNull` tests it. `NOT F` is true wherever F is not true.
 - Relations: `some` = at least one related row matches; `every` = no related row fails to
@@ -116,8 +116,9 @@ def norm(ftype, value, insensitive=False):
     if value is None:
         return None
     if ftype in (TEXT, ENUM):
-        b = value.encode("utf-8")
-        return b.lower() if insensitive else b  # bytes.lower() folds ASCII only
+        # mode insensitive folds every script (ICU's lower(), sql/migrations/0002), then compares the
+        # UTF-8 bytes ("C"); str.lower() folds as ICU's root locale does for these names.
+        return (value.lower() if insensitive else value).encode("utf-8")
     if ftype == TIMESTAMP:
         return instant(value)
     if ftype == SEMVER:
@@ -313,7 +314,7 @@ class Model:
                 continue
             if any(row[EQUALITY_SHORTHANDS[k]] != v for k, v in shorthands.items()):
                 continue
-            if name is not None and name.encode().lower() not in row["name"].encode().lower():
+            if name is not None and name.lower() not in row["name"].lower():
                 continue
             if filter and not matches(filter, row, ctx):
                 continue

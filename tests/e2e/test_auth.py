@@ -1,5 +1,7 @@
 """Bearer authentication: every attack is a 401 `invalid_token` with
 `WWW-Authenticate: Bearer error="invalid_token"`; valid HS256/RS256/ES256 tokens pass."""
+import json
+import subprocess
 import time
 
 import jwt
@@ -9,6 +11,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from helpers import (DROP, b64url, bearer, expect_invalid_token, expect_ok, hand_token, ipath,
                      new_slug)
+
+
+MAX_LIFETIME = 86400  # INTEGRATIONS_JWT_MAX_LIFETIME's default; the dev stack does not set it
 
 
 def now():
@@ -93,6 +98,21 @@ REJECTED = {
     "workspaces-missing": claims_token(workspaces=DROP),
     "roles-string": claims_token(roles="platform_admin"),
     "token-10-kib": lambda s, u: bearer(u.token(pad="x" * 10240)),
+    # INTEGRATIONS_JWT_MAX_LIFETIME (24 h by default, the dev stack's): no token lives longer.
+    "exp-int64-max": lambda s, u: bearer(u.token(exp=2**63 - 1)),
+    "exp-year-2100": lambda s, u: bearer(u.token(exp=4102444800, iat=DROP)),
+    "exp-beyond-max-lifetime-and-leeway": lambda s, u: bearer(
+        u.token(exp=now() + MAX_LIFETIME + 120, iat=DROP)),
+    "exp-minus-iat-beyond-max-lifetime": lambda s, u: bearer(
+        (lambda t: u.token(iat=t - MAX_LIFETIME, exp=t + 600))(now())),
+    "exp-1e30": lambda s, u: bearer(u.token(exp=1e30)),
+    "exp-beyond-64-bits": lambda s, u: bearer(
+        hand_token({"alg": "HS256", "typ": "JWT"},
+                   json.dumps(u.claims(exp=0)).replace('"exp": 0', '"exp": ' + "9" * 30).encode(),
+                   hmac_key=s.secret.encode())),
+    "exp-negative": lambda s, u: bearer(u.token(exp=-1)),
+    "iat-string": lambda s, u: bearer(u.token(iat=str(now()))),
+    "iat-float": lambda s, u: bearer(u.token(iat=now() + 0.5)),
 }
 
 
@@ -111,6 +131,8 @@ ACCEPTED = {
     "nbf-within-leeway": lambda s, u: u.token(nbf=now() + 30),
     "nbf-past": lambda s, u: u.token(nbf=now() - 30),
     "aud-array-with-ours": lambda s, u: u.token(aud=["other-api", s.audience]),
+    "lifetime-exactly-max": lambda s, u: (lambda t: u.token(iat=t, exp=t + MAX_LIFETIME))(now()),
+    "exp-max-lifetime-ahead-without-iat": lambda s, u: u.token(exp=now() + MAX_LIFETIME, iat=DROP),
 }
 
 
@@ -146,3 +168,18 @@ def test_rejected_token_changes_nothing(api, db, settings, owner, integration):
     assert db.rows(integration["id"]) == before
     assert expect_ok(api.get(ipath(integration), owner))["name"] == integration["name"]
 
+
+
+@pytest.mark.parametrize("value", ["abc", "59", "31622401", "-1", "3600s", "86400.5"])
+def test_bad_max_lifetime_setting_refuses_to_start(settings, tmp_path, value):
+    """INTEGRATIONS_JWT_MAX_LIFETIME out of range or not a number: the service does not start
+    (config_load runs before the socket is opened, so nothing else is needed)."""
+    binary = settings.env.get("INTEGRATIONS_API_BIN")
+    if not binary:
+        pytest.skip("INTEGRATIONS_API_BIN not set")
+    env = {"PATH": "/usr/bin:/bin", "INTEGRATIONS_ENV": "development",
+           "INTEGRATIONS_JWT_SECRET": "dev-secret", "INTEGRATIONS_JWT_MAX_LIFETIME": value,
+           "INTEGRATIONS_SOCKET": str(tmp_path / "api.sock")}
+    proc = subprocess.run([binary], env=env, capture_output=True, timeout=10)
+    assert proc.returncode == 2, proc
+    assert b"INTEGRATIONS_JWT_MAX_LIFETIME" in proc.stderr   # the log names the setting

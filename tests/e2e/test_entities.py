@@ -133,7 +133,7 @@ def test_entity_routes_refuse_other_methods(api, owner):
     created = create_entity(api, owner)
     resp = api.delete(epath(created), owner)
     expect_error(resp, 405, "method_not_allowed")
-    assert resp.headers["Allow"] == "GET, PATCH"
+    assert resp.headers["Allow"] == "GET, HEAD, PATCH"
 
 
 # --------------------------------------------------------------------------- patch

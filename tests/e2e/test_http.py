@@ -1,10 +1,16 @@
 """HTTP-level rules: routes, methods, media types, sizes, JSON parsing, query strings,
 request ids, health check."""
 import json
+import re
+import socket
+import ssl
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 
-from helpers import expect_error, expect_ok, ipath, new_slug
+from helpers import bearer, expect_error, expect_ok, ipath, new_slug
 
 MIB = 1024 * 1024
 JSON = {"Content-Type": "application/json"}
@@ -47,7 +53,8 @@ def test_unknown_route_is_404(api, owner, integration, path):
     ("GET", "/api/integrations/{id}/purge", {"DELETE"}),
     ("PUT", "/api/integrations", {"POST"}),
     ("DELETE", "/api/integrations", {"POST"}),
-    ("POST", "/api/healthz", {"GET"}),
+    ("POST", "/api/healthz", {"GET", "HEAD"}),
+    ("PUT", "/api/integrations", {"GET", "HEAD", "POST"}),
 ])
 def test_wrong_method_is_405_with_allow(api, owner, integration, method, path, allowed):
     resp = api.call(method, path.format(id=integration["id"]), owner)
@@ -287,3 +294,166 @@ def test_request_ids_differ_between_requests(api, owner, integration):
 
 def test_healthz_needs_no_token(api):
     assert expect_ok(api.get("/api/healthz")) == {"status": "ok"}
+
+
+# --------------------------------------------------------------------------- HEAD
+
+def head(settings, path, user=None):
+    hdrs = bearer(user.token()) if user is not None else {}
+    return requests.head(settings.base_url + path, headers=hdrs, verify=False, timeout=15)
+
+
+@pytest.mark.parametrize("path", ["/api/healthz", "/api/readyz"])
+def test_head_on_health_routes(api, settings, path):
+    """Load balancers probe with HEAD: the GET's status and headers, no body."""
+    got, resp = api.get(path), head(settings, path)
+    assert resp.status_code == got.status_code == 200
+    assert resp.content == b""
+    assert resp.headers["Content-Type"] == got.headers["Content-Type"]
+    assert resp.headers["Content-Length"] == str(len(got.content))
+
+
+def test_head_on_get_routes_answers_like_get(api, settings, owner, integration):
+    for path in (ipath(integration), "/api/integrations?limit=1", ipath(integration, "/versions")):
+        got, resp = api.get(path, owner), head(settings, path, owner)
+        assert resp.status_code == got.status_code == 200, path
+        assert resp.content == b"", path
+        assert resp.headers["Content-Length"] == str(len(got.content)), path
+    assert head(settings, ipath(integration), owner).headers["ETag"] == \
+        api.get(ipath(integration), owner).headers["ETag"]
+
+
+def test_head_keeps_the_get_rules(settings, owner, integration):
+    """Same status as GET: no token is 401, a foreign id 404, a POST-only path 405."""
+    resp = head(settings, ipath(integration))
+    assert resp.status_code == 401 and resp.content == b""
+    assert resp.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+    assert head(settings, "/api/integrations/int_" + "0" * 28, owner).status_code == 404
+    resp = head(settings, ipath(integration, "/restore"), owner)
+    assert resp.status_code == 405 and resp.headers["Allow"] == "POST"
+
+
+# --------------------------------------------------------------------------- nginx's own errors
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "errors", "requestId"}
+
+
+def listeners(settings):
+    http = settings.env.get("INTEGRATIONS_HTTP_URL", "http://127.0.0.1:8080")
+    return {"https": urlsplit(settings.base_url), "http": urlsplit(http)}
+
+
+def raw(settings, listener, data):
+    """Sends bytes on a new connection to a listener; returns (status, headers, body)."""
+    url = listeners(settings)[listener]
+    sock = socket.create_connection((url.hostname, url.port), timeout=10)
+    if url.scheme == "https":
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.set_alpn_protocols(["http/1.1"])
+        sock = ctx.wrap_socket(sock, server_hostname=url.hostname)
+    with sock:
+        sock.sendall(data)
+        out = b""
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except (ConnectionResetError, ssl.SSLError):
+                break
+            if not chunk:
+                break
+            out += chunk
+    head_, _, body = out.partition(b"\r\n\r\n")
+    lines = head_.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, body
+
+
+def request_line(method, path, version="HTTP/1.1", extra=""):
+    return (f"{method} {path} {version}\r\nHost: localhost\r\n{extra}"
+            "Connection: close\r\n\r\n").encode()
+
+
+def assert_raw_problem(status, headers, body, want_status, code):
+    assert status == want_status, (status, body[:200])
+    assert headers.get("content-type") == "application/problem+json", headers
+    problem = json.loads(body)
+    assert set(problem) == PROBLEM_KEYS, problem
+    assert problem["status"] == want_status and problem["code"] == code
+    assert problem["type"] == "https://docs.integrations.dev/problems/" + code
+    assert problem["errors"] == [] and problem["title"] and problem["detail"]
+    assert problem["requestId"] == headers.get("x-request-id")
+    assert headers.get("x-content-type-options") == "nosniff"
+    return problem
+
+
+@pytest.mark.parametrize("listener", ["https", "http"])
+@pytest.mark.parametrize("version", ["HTTP/2.0", "HTTP/3.0"])
+def test_other_http_version_is_505_problem(settings, listener, version):
+    got = raw(settings, listener, request_line("GET", "/api/healthz", version))
+    assert_raw_problem(*got, 505, "http_version_not_supported")
+
+
+@pytest.mark.parametrize("listener", ["https", "http"])
+@pytest.mark.parametrize("coding", ["gzip", "gzip, chunked", "identity"])
+def test_unimplemented_transfer_encoding_is_501_problem(settings, listener, coding):
+    got = raw(settings, listener, request_line(
+        "POST", "/api/integrations", extra=f"Transfer-Encoding: {coding}\r\n"))
+    assert_raw_problem(*got, 501, "not_implemented")
+
+
+def test_501_keeps_the_callers_request_id(settings):
+    got = raw(settings, "http", request_line("POST", "/api/integrations", extra=(
+        "X-Request-Id: my-rid-501\r\nTransfer-Encoding: gzip\r\n")))
+    assert assert_raw_problem(*got, 501, "not_implemented")["requestId"] == "my-rid-501"
+
+
+@pytest.mark.parametrize("listener", ["https", "http"])
+def test_trace_is_405_with_allow(settings, listener):
+    got = raw(settings, listener, request_line("TRACE", "/api/healthz"))
+    assert_raw_problem(*got, 405, "method_not_allowed")
+    assert got[1].get("allow") == "GET, HEAD"
+    got = raw(settings, listener, request_line("TRACE", "/api/integrations?limit=1"))
+    assert_raw_problem(*got, 405, "method_not_allowed")
+    assert got[1].get("allow") == "GET, HEAD, POST"
+
+
+@pytest.mark.parametrize("path", ["/api/nope", "/nope", "/api/integrations/int_x"])
+def test_trace_to_no_known_path_is_404(settings, path):
+    assert_raw_problem(*raw(settings, "http", request_line("TRACE", path)), 404, "not_found")
+
+
+@pytest.mark.parametrize("path", ["/docs/", "/api/openapi.json"])
+def test_static_locations_405_with_allow(settings, path):
+    got = raw(settings, "https", request_line("POST", path, extra="Content-Length: 0\r\n"))
+    assert_raw_problem(*got, 405, "method_not_allowed")
+    assert got[1].get("allow") == "GET, HEAD"
+
+
+ROUTES_C = Path(__file__).resolve().parents[2] / "app" / "routes.c"
+SAMPLE_IDS = {"int": "int_" + "0" * 28, "ent": "ent_" + "1" * 28, "intv": "intv_" + "2" * 28,
+              "inst": "inst_" + "3" * 28, "imem": "imem_" + "4" * 28, "ws": "ws_Team-1"}
+
+
+def route_paths():
+    """One concrete path per pattern of app/routes.c (the public server's, not /metrics)."""
+    patterns = sorted(set(re.findall(r'ROUTE\(HTTP_[A-Z]+, "([^"]+)"', ROUTES_C.read_text())))
+    assert len(patterns) > 10
+    return [re.sub(r"\{(\w+)\}", lambda m: SAMPLE_IDS[m.group(1)], p)
+            for p in patterns if p.startswith("/api/")]
+
+
+@pytest.mark.parametrize("path", route_paths())
+def test_nginx_trace_allow_is_the_workers_allow(settings, path):
+    """nginx refuses TRACE itself (nginx/problem-allow.conf gives its Allow); any other unknown
+    method reaches the worker, whose Allow comes from the route table: they must agree."""
+    status, worker, _ = raw(settings, "http", request_line("FOO", path))
+    assert status == 405
+    got = raw(settings, "http", request_line("TRACE", path))
+    assert_raw_problem(*got, 405, "method_not_allowed")
+    assert got[1].get("allow") == worker["allow"], path

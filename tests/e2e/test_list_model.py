@@ -30,7 +30,7 @@ T0 = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
 
 NAMES = ["Slack", "slack", "Slack Pro", "SLACK", "Salesforce", "GitHub", "github", "Jira",
          "Zendesk", "zendesk cloud", "a_b", "50% off", "back\\slash", "Ärger", "émoji 😀",
-         "Ωmega", "", " leading space"]
+         "Ωmega", "", " leading space", "ärger", "ÉCOLE", "école", "ДОМ", "дом", "ΣΟΦΊΑ"]
 DESCRIPTIONS = ["", "Sync contacts", "sync contacts", "Sync_all", "50% faster", "Ärger", "x"]
 PUBLISHERS = ["acme", "Acme", "ACME", "globex", "initech", "Ümlaut GmbH", "a_b"]
 ICONS = ["https://example.com/a.png", "https://example.com/b.png", "https://cdn.example.com/%"]

@@ -355,7 +355,7 @@ def test_preview_of_empty_integration(api, ws, integration):
 
 
 def test_new_routes_refuse_other_methods(api, owner, integration):
-    for suffix, allow in [("/publish", "POST"), ("/members", "GET"), ("/versions", "GET")]:
+    for suffix, allow in [("/publish", "POST"), ("/members", "GET, HEAD"), ("/versions", "GET, HEAD")]:
         resp = api.call("PUT", ipath(integration, suffix), owner, json={})
         expect_error(resp, 405, "method_not_allowed")
         assert resp.headers["Allow"] == allow

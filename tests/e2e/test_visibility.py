@@ -250,4 +250,4 @@ def test_grant_bad_body_is_400(api, owner, integration, body, path):
 def test_grant_routes_refuse_other_methods(api, owner, integration):
     resp = api.delete(ipath(integration, "/grants"), owner)
     expect_error(resp, 405, "method_not_allowed")
-    assert resp.headers["Allow"] == "GET, POST"
+    assert resp.headers["Allow"] == "GET, HEAD, POST"

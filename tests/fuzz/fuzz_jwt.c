@@ -11,13 +11,16 @@
  *
  * The configuration holds an HS256 secret and two public keys (kid fuzz-rs RS256, fuzz-es
  * ES256), the issuer integrations-dev and the audience integrations-api; "now" is fixed
- * (2023-11-14T22:13:20Z), so seeds with exp 4102444800 (2100) stay valid.
+ * (2023-11-14T22:13:20Z), so seeds with exp 1700003600 (an hour later) stay valid; the
+ * maximum token lifetime is the default, 24 h.
  *
  * Invariants beyond "no crash, no leak, no UB" (docs/api-conventions.md, "Authentication"):
  * a refusal has a reason; an acceptance only for a token signed with the secret (raw inputs
  * can only be accepted if they carry our HMAC, which the fuzzer cannot forge, so an accepted
  * raw token is checked to be a well-formed HS256 token), with header alg HS256, exp present,
- * integer and not past (leeway 60 s), nbf not in the future, iss/aud as configured; the caller
+ * integer and not past (leeway 60 s) nor further than the maximum lifetime (plus leeway), iat
+ * absent or an integer at most that lifetime before exp, nbf not in the future, iss/aud as
+ * configured; the caller
  * it yields has a valid sub, its JSON parses strictly as {"sub","workspaces","roles"}, and its
  * workspace array is a PostgreSQL text[] literal.
  */
@@ -73,6 +76,7 @@ static void config_init(struct config *cfg, bool iss_aud)
 	cfg->n_keys = 2;
 	cfg->issuer = iss_aud ? (char *)"integrations-dev" : NULL;
 	cfg->audience = iss_aud ? (char *)"integrations-api" : NULL;
+	cfg->jwt_max_lifetime = CONFIG_JWT_MAX_LIFETIME_DEFAULT;
 	cfg->cursor_key = (unsigned char *)secret;
 	cfg->cursor_key_len = sizeof(secret) - 1;
 }
@@ -152,6 +156,16 @@ static void check_accepted(struct arena *a, const struct config *cfg, const char
 	FUZZ_ASSERT(json_object_is_type(v, json_type_int) &&
 			    json_object_get_int64(v) >= (int64_t)NOW - AUTH_LEEWAY_SECONDS,
 		    "accepted a missing, non-integer or past exp: %s", claims_text);
+	FUZZ_ASSERT(json_object_get_int64(v) - (int64_t)NOW <=
+			    (int64_t)cfg->jwt_max_lifetime + AUTH_LEEWAY_SECONDS,
+		    "accepted an exp beyond the maximum lifetime: %s", claims_text);
+	v = member(claims, "iat");
+	FUZZ_ASSERT(v == NULL || (json_object_is_type(v, json_type_int) &&
+				  json_object_get_int64(v) >= 0 &&
+				  json_object_get_int64(member(claims, "exp")) -
+						  json_object_get_int64(v) <=
+					  (int64_t)cfg->jwt_max_lifetime),
+		    "accepted a bad iat, or exp - iat beyond the maximum lifetime: %s", claims_text);
 	v = member(claims, "nbf");
 	FUZZ_ASSERT(v == NULL || (json_object_is_type(v, json_type_int) &&
 				  json_object_get_int64(v) <= (int64_t)NOW + AUTH_LEEWAY_SECONDS),

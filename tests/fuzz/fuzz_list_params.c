@@ -43,8 +43,11 @@ static const char *const sql_words[] = {
 	"unnest", "as", "x", "exists", "where", "coalesce", "false", "true", "like", "ilike", "asc",
 	"desc", "nulls", "first", "last", "text", "timestamptz", "boolean", "jsonb", "core",
 	"semver_key", "integrations", "integration_versions", "integration_installs", "i", "id",
-	NULL
+	"collate", NULL
 };
+
+/* The only quoted identifiers we write: the collations of LIST_FOLD_OPEN/CLOSE. */
+static const char *const quoted_words[] = { "\"und-x-icu\"", "\"C\"", NULL };
 
 static const struct list_resource *const resources[] = { &list_integrations, &list_versions,
 							   &list_installs };
@@ -115,6 +118,17 @@ static void check_sql(const char *what, const char *sql, const struct sql_params
 			FUZZ_ASSERT(n >= 1 && n <= params->n, "%s: $%ld but %d parameters in: %s", what, n,
 				    params->n, sql);
 			FUZZ_ASSERT(params->values[n - 1] != NULL, "%s: $%ld is not set in: %s", what, n, sql);
+			continue;
+		}
+		if (c == '"') {
+			size_t i;
+
+			for (i = 0; quoted_words[i] != NULL; i++)
+				if (strncmp(p, quoted_words[i], strlen(quoted_words[i])) == 0)
+					break;
+			FUZZ_ASSERT(quoted_words[i] != NULL,
+				    "%s: a quoted identifier that is not one of ours in: %s", what, sql);
+			p += strlen(quoted_words[i]);
 			continue;
 		}
 		if (word_char(c)) {

@@ -7,11 +7,12 @@
  * PATH plays nginx's DOCUMENT_URI (already decoded), QUERY the raw QUERY_STRING.
  *
  * Invariants beyond "no crash, no leak, no UB" (docs/api-conventions.md, PRODUCT §2):
- *  - a match has the requested method; each placeholder value has the placeholder's shape
+ *  - a match has the requested method (HEAD: GET's route); each placeholder value has the placeholder's shape
  *    (int_ + 28 lowercase hex, ws_ + [A-Za-z0-9_-]{1,64}); the matched path, with repeated
  *    slashes merged (nginx merges them before us), is exactly the pattern with its values, so
  *    nothing like "..", "%2f", ";" or a trailing slash ever reaches a handler;
- *  - no match: allowed methods only when the path exists, and then the Allow header names them;
+ *  - no match: allowed methods only when the path exists, and then the Allow header names them,
+ *    HEAD exactly when GET;
  *  - query_parse keeps only allowed, unrepeated names, at most HTTP_MAX_QUERY_PARAMS, and any
  *    refusal has a "?..." path; query_decode never grows its input;
  *  - every name and value query_parse keeps is well-formed UTF-8: the values reach PostgreSQL
@@ -149,7 +150,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	method = http_method_parse(method_name);
 	route = route_lookup(api_routes, api_routes_count, method, path, a, params, &allowed);
 	if (route != NULL) {
-		FUZZ_ASSERT(route->method == method, "matched a route of another method");
+		FUZZ_ASSERT(route->method == method ||
+				    (method == HTTP_HEAD && route->method == HTTP_GET),
+			    "matched a route of another method");
 		check_placeholders(route, params);
 		FUZZ_ASSERT(strcmp(instantiate(a, route->pattern, params), merge_slashes(a, path)) == 0,
 			    "path '%s' matched %s but is not its canonical form", path, route->pattern);
@@ -158,6 +161,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *allow = route_allow_header(a, allowed);
 
 		FUZZ_ASSERT(!(allowed & method), "a method of the path was not matched");
+		FUZZ_ASSERT(!(allowed & HTTP_GET) == !(allowed & HTTP_HEAD),
+			    "HEAD allowed without GET or GET without HEAD");
 		FUZZ_ASSERT(allow != NULL && allow[0] != '\0', "405 without an Allow value");
 	}
 	if (query != NULL) {

@@ -47,6 +47,7 @@ void fx_config(struct config *cfg, struct arena *a)
 	cfg->n_keys = 2;
 	cfg->issuer = arena_strdup(a, FX_ISSUER);
 	cfg->audience = arena_strdup(a, FX_AUDIENCE);
+	cfg->jwt_max_lifetime = CONFIG_JWT_MAX_LIFETIME_DEFAULT;
 }
 
 const char *fx_int(struct arena *a, long long v)

@@ -29,8 +29,8 @@ unsigned char *fx_read_fixture(struct arena *a, const char *name, size_t *len);
 
 /*
  * A verifier configuration: HS256 with FX_SECRET, RS256 key FX_KID_RS and
- * ES256 key FX_KID_ES from the fixture public PEMs, issuer FX_ISSUER and
- * audience FX_AUDIENCE.
+ * ES256 key FX_KID_ES from the fixture public PEMs, issuer FX_ISSUER,
+ * audience FX_AUDIENCE and the default maximum token lifetime (24 h).
  */
 void fx_config(struct config *cfg, struct arena *a);
 

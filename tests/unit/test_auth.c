@@ -344,11 +344,43 @@ START_TEST(nbf_not_an_integer_refused)
 }
 END_TEST
 
-START_TEST(exp_far_future_accepted)
+/* A token lives at most INTEGRATIONS_JWT_MAX_LIFETIME (24 h here), plus the leeway. */
+START_TEST(exp_beyond_max_lifetime_refused)
 {
-	/* No lifetime cap is documented: the latest representable exp is simply not expired. */
-	ck_accepts(HS(.exp = "9223372036854775807"));
-	ck_accepts(HS(.exp = "9223372036854775767"));
+	ck_refuses(HS(.exp = "9223372036854775807"));
+	ck_refuses(HS(.exp = "9223372036854775767"));
+	ck_refuses(HS(.exp = "4102444800"));
+	ck_refuses(HS(.exp = fx_int(a, (long long)FX_NOW + 86400 + 61)));
+	ck_accepts(HS(.exp = fx_int(a, (long long)FX_NOW + 86400 + 60)));
+	ck_accepts(HS(.exp = fx_int(a, (long long)FX_NOW + 86400)));
+	/* Integers beyond 64 bits and floats never reach the arithmetic. */
+	ck_refuses(RAW_HS(fx_claims_json(a, &(struct fx_claims){ .exp = "1e30" })));
+	ck_refuses(RAW_HS(fx_claims_json(a, &(struct fx_claims){ .exp = "1000000000000000000000000000000" })));
+	ck_refuses(RAW_HS(fx_claims_json(a, &(struct fx_claims){ .exp = "9223372036854775808" })));
+	ck_refuses(HS(.exp = "-9223372036854775808"));
+	cfg.jwt_max_lifetime = 3600;
+	ck_refuses(HS(.exp = fx_int(a, (long long)FX_NOW + 3600 + 61)));
+	ck_accepts(HS(.exp = fx_int(a, (long long)FX_NOW + 3600 + 60)));
+}
+END_TEST
+
+START_TEST(exp_minus_iat_beyond_max_lifetime_refused)
+{
+	const char *exp = fx_int(a, (long long)FX_NOW + 3600);
+
+	ck_accepts(HS(.exp = exp, .extra = arena_printf(a, "\"iat\":%lld", (long long)FX_NOW)));
+	ck_accepts(HS(.exp = exp,
+		      .extra = arena_printf(a, "\"iat\":%lld", (long long)FX_NOW + 3600 - 86400)));
+	ck_refuses(HS(.exp = exp,
+		      .extra = arena_printf(a, "\"iat\":%lld", (long long)FX_NOW + 3600 - 86401)));
+	ck_refuses(HS(.exp = exp, .extra = "\"iat\":0"));
+	/* iat, when present, is a NumericDate like exp and nbf. */
+	ck_refuses(HS(.exp = exp, .extra = "\"iat\":-1"));
+	ck_refuses(HS(.exp = exp, .extra = arena_printf(a, "\"iat\":\"%lld\"", (long long)FX_NOW)));
+	ck_refuses(HS(.exp = exp, .extra = arena_printf(a, "\"iat\":%lld.5", (long long)FX_NOW)));
+	ck_refuses(HS(.exp = exp, .extra = "\"iat\":null"));
+	/* The cache keeps no token the cap refuses: the second try is refused too. */
+	ck_refuses(HS(.exp = "9223372036854775807"));
 }
 END_TEST
 
@@ -537,7 +569,8 @@ Suite *make_suite(void)
 	tcase_add_test(times, nbf_leeway);
 	tcase_add_test(times, exp_missing_or_not_a_positive_integer_refused);
 	tcase_add_test(times, nbf_not_an_integer_refused);
-	tcase_add_test(times, exp_far_future_accepted);
+	tcase_add_test(times, exp_beyond_max_lifetime_refused);
+	tcase_add_test(times, exp_minus_iat_beyond_max_lifetime_refused);
 
 	tcase_add_test(claims, issuer_must_match);
 	tcase_add_test(claims, audience_string_or_array_must_contain);

@@ -168,7 +168,24 @@ START_TEST(other_method_is_405_with_allow)
 {
 	run("PUT", "/t/items/" ID, "application/json", "{}");
 	ck_refused(405, "method_not_allowed");
-	ck_assert(has_header("Allow: GET, PATCH, DELETE\r\n"));
+	ck_assert(has_header("Allow: GET, HEAD, PATCH, DELETE\r\n"));
+}
+END_TEST
+
+START_TEST(head_runs_the_get_handler)
+{
+	run("HEAD", "/t/items/" ID, NULL, NULL);
+	ck_assert_int_eq(seen.calls, 1);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_str_eq(seen.path_params[0], ID);
+}
+END_TEST
+
+START_TEST(head_where_no_get_is_405)
+{
+	run("HEAD", "/t/items/" ID "/restore", NULL, NULL);
+	ck_refused(405, "method_not_allowed");
+	ck_assert(has_header("Allow: POST\r\n"));
 }
 END_TEST
 
@@ -385,6 +402,8 @@ Suite *make_suite(void)
 	tcase_add_test(routing, unknown_path_is_404);
 	tcase_add_test(routing, id_of_wrong_shape_is_404_even_without_token);
 	tcase_add_test(routing, other_method_is_405_with_allow);
+	tcase_add_test(routing, head_runs_the_get_handler);
+	tcase_add_test(routing, head_where_no_get_is_405);
 
 	tcase_add_test(token, missing_token_is_401);
 	tcase_add_test(token, bad_token_is_401);

@@ -84,12 +84,35 @@ END_TEST
 START_TEST(text_operators_escape_like)
 {
 	ck_assert_str_eq(compile("{\"name\":{\"startsWith\":\"50%_\\\\\",\"mode\":\"insensitive\"}}"),
-			 "(((lower(i.name) like lower($2::text))))");
+			 "(((lower((i.name) collate \"und-x-icu\") collate \"C\" like "
+			 "lower(($2::text) collate \"und-x-icu\") collate \"C\")))");
 	ck_assert_str_eq(p.values[1], "50\\%\\_\\\\%");
 	ck_assert_str_eq(compile("{\"name\":{\"endsWith\":\"x\"}}"), "(((i.name like $3::text)))");
 	ck_assert_str_eq(p.values[2], "%x");
 	ck_assert_str_eq(compile("{\"name\":{\"eq\":\"Ab\",\"mode\":\"insensitive\"}}"),
-			 "(((lower(i.name) = lower($4::text))))");
+			 "(((lower((i.name) collate \"und-x-icu\") collate \"C\" = "
+			 "lower(($4::text) collate \"und-x-icu\") collate \"C\")))");
+}
+END_TEST
+
+/*
+ * mode insensitive folds with ICU (the cluster's C ctype folds ASCII only), compared in "C":
+ * exactly the expression sql/migrations/0002 indexes, or the index goes unused.
+ */
+START_TEST(insensitive_folds_with_icu)
+{
+	ck_assert_str_eq(compile("{\"name\":{\"in\":[\"\u00c4rger\",\"\u00e9cole\"],"
+				 "\"mode\":\"insensitive\"}}"),
+			 "(((lower((i.name) collate \"und-x-icu\") collate \"C\" = any(array(select "
+			 "lower((x) collate \"und-x-icu\") collate \"C\" from unnest($2::text[]) as "
+			 "x)))))");
+	ck_assert_str_eq(p.values[1], "{\"\u00c4rger\",\"\u00e9cole\"}");
+	ck_assert_str_eq(compile("{\"name\":{\"contains\":\"\u00c4\",\"mode\":\"insensitive\"}}"),
+			 "(((lower((i.name) collate \"und-x-icu\") collate \"C\" like "
+			 "lower(($3::text) collate \"und-x-icu\") collate \"C\")))");
+	ck_assert_str_eq(p.values[2], "%\u00c4%");
+	/* Without mode, no folding at all. */
+	ck_assert_str_eq(compile("{\"name\":{\"eq\":\"\u00c4\"}}"), "(((i.name = $4::text)))");
 }
 END_TEST
 
@@ -211,6 +234,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, scalar_operators);
 	tcase_add_test(tc, in_and_not_in);
 	tcase_add_test(tc, text_operators_escape_like);
+	tcase_add_test(tc, insensitive_folds_with_icu);
 	tcase_add_test(tc, json_operators);
 	tcase_add_test(tc, logic_and_relations);
 	tcase_add_test(tc, errors_point_into_the_filter);

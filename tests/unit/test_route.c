@@ -129,15 +129,29 @@ END_TEST
 START_TEST(method_mismatch_reports_allowed)
 {
 	ck_assert_ptr_null(lookup(HTTP_PUT, "/items/" ID));
-	ck_assert_uint_eq(allowed, HTTP_GET | HTTP_PATCH | HTTP_DELETE);
-	ck_assert_str_eq(route_allow_header(a, allowed), "GET, PATCH, DELETE");
+	ck_assert_uint_eq(allowed, HTTP_GET | HTTP_HEAD | HTTP_PATCH | HTTP_DELETE);
+	ck_assert_str_eq(route_allow_header(a, allowed), "GET, HEAD, PATCH, DELETE");
 
 	ck_assert_ptr_null(lookup(HTTP_POST, "/a/b"));
-	ck_assert_uint_eq(allowed, HTTP_GET);
+	ck_assert_uint_eq(allowed, HTTP_GET | HTTP_HEAD);
 	ck_assert_ptr_null(lookup(HTTP_GET, "/items/" ID "/restore"));
 	ck_assert_uint_eq(allowed, HTTP_POST);
-	ck_assert_ptr_null(lookup(HTTP_HEAD, "/a/b"));
-	ck_assert_uint_eq(allowed, HTTP_GET);
+	ck_assert_ptr_null(lookup(HTTP_OTHER, "/a/b"));
+	ck_assert_uint_eq(allowed, HTTP_GET | HTTP_HEAD);
+}
+END_TEST
+
+/* HEAD is answered wherever GET is (RFC 9110 9.3.2), by the GET route, and nowhere else. */
+START_TEST(head_matches_the_get_route)
+{
+	ck_assert_ptr_eq(lookup(HTTP_HEAD, "/a/b"), &table[0]);
+	ck_assert_ptr_eq(lookup(HTTP_HEAD, "/items/" ID), &table[1]);
+	ck_assert_str_eq(params[0], ID);
+	ck_assert_ptr_eq(lookup(HTTP_HEAD, "/ws/ws_a/items/" ID), &table[5]);
+	ck_assert_str_eq(params[0], "ws_a");
+	ck_assert_ptr_null(lookup(HTTP_HEAD, "/items/" ID "/restore"));
+	ck_assert_uint_eq(allowed, HTTP_POST);
+	ck_no_such_path(lookup(HTTP_HEAD, "/nothing"));
 }
 END_TEST
 
@@ -145,6 +159,8 @@ START_TEST(allow_header_order)
 {
 	ck_assert_str_eq(route_allow_header(a, HTTP_DELETE | HTTP_GET | HTTP_PATCH),
 			 "GET, PATCH, DELETE");
+	ck_assert_str_eq(route_allow_header(a, HTTP_DELETE | HTTP_HEAD | HTTP_POST | HTTP_GET),
+			 "GET, HEAD, POST, DELETE");
 	ck_assert_str_eq(route_allow_header(
 			     a, HTTP_DELETE | HTTP_PATCH | HTTP_PUT | HTTP_POST | HTTP_GET),
 			 "GET, POST, PUT, PATCH, DELETE");
@@ -239,13 +255,33 @@ END_TEST
 START_TEST(api_405_allow)
 {
 	ck_assert_ptr_null(lookup_api(HTTP_PUT, "/api/integrations/" ID));
-	ck_assert_str_eq(route_allow_header(a, allowed), "GET, PATCH, DELETE");
+	ck_assert_str_eq(route_allow_header(a, allowed), "GET, HEAD, PATCH, DELETE");
 	ck_assert_ptr_null(lookup_api(HTTP_POST, "/api/healthz"));
-	ck_assert_str_eq(route_allow_header(a, allowed), "GET");
+	ck_assert_str_eq(route_allow_header(a, allowed), "GET, HEAD");
+	ck_assert_ptr_null(lookup_api(HTTP_OTHER, "/api/integrations"));
+	ck_assert_str_eq(route_allow_header(a, allowed), "GET, HEAD, POST");
 	ck_assert_ptr_null(lookup_api(HTTP_GET, "/api/integrations/" ID "/purge"));
 	ck_assert_str_eq(route_allow_header(a, allowed), "DELETE");
 	ck_assert_ptr_null(lookup_api(HTTP_GET, "/api/integrations/" ID "/restore"));
 	ck_assert_str_eq(route_allow_header(a, allowed), "POST");
+}
+END_TEST
+
+/* Load balancers probe the health routes with HEAD. */
+START_TEST(api_head_on_every_get_route)
+{
+	size_t i;
+
+	ck_assert_ptr_nonnull(lookup_api(HTTP_HEAD, "/api/healthz"));
+	ck_assert_ptr_nonnull(lookup_api(HTTP_HEAD, "/api/readyz"));
+	for (i = 0; i < api_routes_count; i++) {
+		if (api_routes[i].method != HTTP_GET || strchr(api_routes[i].pattern, '{') != NULL)
+			continue;
+		ck_assert_msg(lookup_api(HTTP_HEAD, api_routes[i].pattern) == &api_routes[i],
+			      "HEAD %s", api_routes[i].pattern);
+	}
+	ck_assert_ptr_eq(lookup_api(HTTP_HEAD, "/api/integrations/" ID),
+			 lookup_api(HTTP_GET, "/api/integrations/" ID));
 }
 END_TEST
 
@@ -275,6 +311,7 @@ Suite *make_suite(void)
 	tcase_add_test(own, id_of_wrong_shape_is_404);
 	tcase_add_test(own, workspace_placeholder);
 	tcase_add_test(own, method_mismatch_reports_allowed);
+	tcase_add_test(own, head_matches_the_get_route);
 	tcase_add_test(own, allow_header_order);
 	tcase_add_test(own, too_many_segments_is_404);
 	tcase_add_test(own, valid_id);
@@ -284,6 +321,7 @@ Suite *make_suite(void)
 	tcase_add_test(api, only_health_and_metrics_routes_are_public);
 	tcase_add_test(api, api_integration_routes);
 	tcase_add_test(api, api_405_allow);
+	tcase_add_test(api, api_head_on_every_get_route);
 	tcase_add_test(api, api_404);
 	suite_add_tcase(s, api);
 	return s;
