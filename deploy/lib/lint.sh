@@ -7,7 +7,7 @@ readonly ANALYZE_BUILD_DIR="$ROOT/build-analyze"
 # Shell entry points; shellcheck -x follows what they source (deploy/lib/*.sh, bench/dev_env.sh).
 lint_shell_files() {
     local f
-    (cd "$ROOT" && git ls-files -- .ci/run deploy/dev deploy/prod/migrate 'bench/*.sh' 'tests/*/run') |
+    (cd "$ROOT" && git ls-files -- .ci/run deploy/dev deploy/prod/migrate 'bench/*.sh' 'tests/*/run' tests/lint/layers) |
         while IFS= read -r f; do
             [[ $f == bench/dev_env.sh ]] || printf '%s\n' "$f"
         done
@@ -37,6 +37,11 @@ lint_analyzer() {
     make -C "$ANALYZE_BUILD_DIR" -j"$(nproc)" app/integrations-api
 }
 
+# The layers (docs/architecture.md, "Layers"): no include points up a layer, one header per source.
+lint_layers() {
+    "$ROOT/tests/lint/layers"
+}
+
 lint_format() {
     local -a files
     mapfile -t files < <(lint_c_files)
@@ -54,7 +59,7 @@ lint_whitespace() {
 
 lint_run() {
     local check failed=()
-    for check in shellcheck cppcheck analyzer format whitespace; do
+    for check in shellcheck layers cppcheck analyzer format whitespace; do
         log "lint: $check"
         "lint_$check" || failed+=("$check")
     done

@@ -441,7 +441,7 @@ SAMPLE_IDS = {"int": "int_" + "0" * 28, "ent": "ent_" + "1" * 28, "intv": "intv_
 
 
 def route_paths():
-    """One concrete path per pattern of app/routes.c (the public server's, not /metrics)."""
+    """One concrete path per pattern of app/handlers/routes.c (the public server's, not /metrics)."""
     patterns = sorted(set(re.findall(r'ROUTE\(HTTP_[A-Z]+, "([^"]+)"', ROUTES_C.read_text())))
     assert len(patterns) > 10
     return [re.sub(r"\{(\w+)\}", lambda m: SAMPLE_IDS[m.group(1)], p)

@@ -4,7 +4,7 @@ of a correctly signed cursor is checked against the type of its order key (a sig
 carrying a value that does not parse was a 500). Both are 400s, on every list.
 
 Cursors are signed here with the dev stack's cursor key (INTEGRATIONS_CURSOR_KEY in .dev/env),
-as app/list_cursor.c signs them: an HS256 JWT of {"f": fingerprint, "v": [values]}.
+as app/list/cursor.c signs them: an HS256 JWT of {"f": fingerprint, "v": [values]}.
 """
 import base64
 import json

@@ -57,7 +57,7 @@ static inline void fuzz_split_lines(char *s, char **parts, size_t n)
 
 /*
  * The oracle for text the app accepted: well-formed UTF-8 as PostgreSQL's UTF8 encoding takes
- * it (shortest forms, no surrogates). Written apart from app/values.c on purpose.
+ * it (shortest forms, no surrogates). Written apart from app/base/values.c on purpose.
  */
 static inline bool fuzz_utf8_ok(const unsigned char *s, size_t n)
 {

@@ -15,11 +15,18 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "arena.h"
+#include "base/arena.h"
 #include "fuzz_common.h"
-#include "handlers.h"
-#include "json_strict.h"
-#include "validate.h"
+#include "handlers/common.h"
+#include "handlers/entities.h"
+#include "handlers/health.h"
+#include "handlers/installs.h"
+#include "handlers/integration_list.h"
+#include "handlers/integrations.h"
+#include "handlers/versions.h"
+#include "handlers/visibility.h"
+#include "json/json_strict.h"
+#include "http/validate.h"
 
 static void check_text(const char *what, const char *s, size_t n)
 {

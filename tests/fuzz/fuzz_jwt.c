@@ -33,13 +33,14 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "arena.h"
-#include "auth.h"
-#include "b64url.h"
-#include "config.h"
+#include "base/arena.h"
+#include "base/vocab.h"
+#include "auth/auth.h"
+#include "base/b64url.h"
+#include "base/config.h"
 #include "fuzz_common.h"
-#include "json_strict.h"
-#include "token_cache.h"
+#include "json/json_strict.h"
+#include "auth/token_cache.h"
 
 #define NOW ((time_t)1700000000)
 
@@ -126,7 +127,7 @@ static void check_accepted(struct arena *a, const struct config *cfg, const char
 	struct json_object *h, *claims, *caller, *v;
 	const char *why;
 
-	FUZZ_ASSERT(c->sub != NULL && auth_valid_user_id(c->sub), "accepted sub '%s'",
+	FUZZ_ASSERT(c->sub != NULL && vocab_valid_user_id(c->sub), "accepted sub '%s'",
 		    c->sub ? c->sub : "(null)");
 	FUZZ_ASSERT(c->json != NULL && json_parse_strict(c->json, strlen(c->json), &caller, &why) == 0,
 		    "caller JSON does not parse: %s", c->json ? c->json : "(null)");

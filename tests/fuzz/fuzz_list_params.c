@@ -28,11 +28,14 @@
 
 #include <jwt.h>
 
-#include "arena.h"
+#include "base/arena.h"
 #include "fuzz_common.h"
-#include "json_strict.h"
-#include "list.h"
-#include "list_resources.h"
+#include "json/json_strict.h"
+#include "list/query.h"
+#include "list/cursor.h"
+#include "list/filter.h"
+#include "list/order.h"
+#include "list/resources.h"
 
 static const unsigned char cursor_key[] = "fuzz-cursor-key-0123456789abcdef";
 #define CURSOR_KEY_LEN (sizeof(cursor_key) - 1)

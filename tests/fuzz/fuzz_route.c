@@ -23,13 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "auth.h"
+#include "base/arena.h"
+#include "base/vocab.h"
+#include "auth/auth.h"
 #include "fuzz_common.h"
-#include "http.h"
-#include "query.h"
-#include "route.h"
-#include "strbuf.h"
+#include "http/http.h"
+#include "http/query.h"
+#include "handlers/routes.h"
+#include "http/route.h"
+#include "base/strbuf.h"
 
 static bool allowed_name(const char *const *allowed, const char *name)
 {
@@ -88,9 +90,9 @@ static void check_placeholders(const struct route *route, const char *const *par
 		prefix[len] = '\0';
 		FUZZ_ASSERT(params[n] != NULL, "placeholder %zu of %s not filled", n, route->pattern);
 		if (strcmp(prefix, "ws") == 0)
-			FUZZ_ASSERT(auth_valid_workspace_id(params[n]), "bad ws value '%s'", params[n]);
+			FUZZ_ASSERT(vocab_valid_workspace_id(params[n]), "bad ws value '%s'", params[n]);
 		else
-			FUZZ_ASSERT(route_valid_id(params[n], prefix), "bad {%s} value '%s'", prefix,
+			FUZZ_ASSERT(vocab_valid_id(params[n], prefix), "bad {%s} value '%s'", prefix,
 				    params[n]);
 		n++;
 		p = end + 1;

@@ -1,4 +1,4 @@
-"""The service refuses to start with a cursor key anyone could know (app/config.c): none, an
+"""The service refuses to start with a cursor key anyone could know (app/base/config.c): none, an
 empty one, a short or dev- one in production, the JWT secret, or a public key PEM. It must
 exit with status 2 and say why on stderr, before it listens or connects to anything."""
 import os

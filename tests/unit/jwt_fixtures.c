@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "b64url.h"
-#include "strbuf.h"
+#include "base/b64url.h"
+#include "base/strbuf.h"
 
 const char FX_OMIT[] = "<omit>";
 

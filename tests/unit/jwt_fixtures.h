@@ -13,8 +13,8 @@
 
 #include <jwt.h>
 
-#include "arena.h"
-#include "config.h"
+#include "base/arena.h"
+#include "base/config.h"
 
 #define FX_SECRET "unit-test-hs256-secret-that-is-long-enough"
 #define FX_ISSUER "integrations-test"

@@ -1,0 +1,117 @@
+#include <string.h>
+
+#include "db/db.h"
+#include "handlers/entities.h"
+#include "handlers/common.h"
+#include "list/query.h"
+#include "list/resources.h"
+#include "http/problem.h"
+#include "http/route.h"
+
+#define KIND_MESSAGE "must match ^[a-z][a-z0-9_]{0,31}$"
+
+/* ^[a-z][a-z0-9_]{0,31}$ */
+static bool valid_kind(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 1 || n > 32 || s[0] < 'a' || s[0] > 'z')
+		return false;
+	for (i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+static const struct field_spec entity_create_fields[] = {
+	{ .name = "workspaceId", .type = FIELD_STRING, .flags = FIELD_REQUIRED,
+	  .check = validate_workspace_id, .check_message = "must be a workspace id (ws_…)" },
+	{ .name = "kind", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .check = valid_kind,
+	  .check_message = KIND_MESSAGE },
+	{ .name = "slug", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .check = validate_slug,
+	  .check_message = "must match ^[a-z0-9][a-z0-9-]{1,62}$" },
+	{ .name = "name", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .max_len = 200,
+	  .check = validate_nonblank, .check_message = "must not be blank" },
+	{ .name = "definition", .type = FIELD_OBJECT, .flags = FIELD_REQUIRED },
+};
+
+/* kind and slug are fixed at creation: sent here they are unknown fields. */
+static const struct field_spec entity_patch_fields[] = {
+	{ .name = "name", .type = FIELD_STRING, .max_len = 200, .check = validate_nonblank,
+	  .check_message = "must not be blank" },
+	{ .name = "definition", .type = FIELD_OBJECT },
+};
+
+const struct body_spec entity_create_body = {
+	entity_create_fields, sizeof(entity_create_fields) / sizeof(entity_create_fields[0])
+};
+const struct body_spec entity_patch_body = {
+	entity_patch_fields, sizeof(entity_patch_fields) / sizeof(entity_patch_fields[0])
+};
+
+const char *const entity_list_params[] = { "limit",	   "after", "before",	       "ids",
+					   "filter",	   "orderBy", "workspace_id", "kind",
+					   "name",	   "include_deleted", NULL };
+
+static struct db_stmt create_stmt = {
+	"entity_create", "select status, body, etag from api.entity_create($1::jsonb, $2::jsonb)", 2,
+	0
+};
+static struct db_stmt get_stmt = {
+	"entity_get", "select status, body, etag from api.entity_get($1::jsonb, $2)", 2, 0
+};
+static struct db_stmt patch_stmt = {
+	"entity_patch", "select status, body, etag from api.entity_patch($1::jsonb, $2, $3::jsonb)",
+	3, 0
+};
+
+void handle_entity_create(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->body };
+
+	db_reply(req, resp, &create_stmt, params);
+	reply_location(req, resp, "/api/entities");
+}
+
+void handle_entity_get(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0] };
+
+	db_reply(req, resp, &get_stmt, params);
+}
+
+void handle_entity_patch(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0], req->body };
+
+	db_reply(req, resp, &patch_stmt, params);
+}
+
+/*
+ * Scope: the entities of the caller's workspaces ($1), live ones unless
+ * include_deleted=true, narrowed to ids when given; then the shorthands.
+ */
+void handle_entity_list(struct request *req, struct response *resp)
+{
+	struct validation v = { .arena = req->arena };
+	struct list_query q;
+	struct list_common common;
+	const char *workspace = request_query(req, "workspace_id"), *kind = request_query(req, "kind");
+	const char *name = request_query(req, "name");
+
+	list_common_parse(req, "ent", "an entity", &common, &v);
+	if (v.n_errors > 0) {
+		problem_reply_errors(resp, req, 400, "validation_failed",
+				     "the list parameters are not valid", v.errors, v.n_errors);
+		return;
+	}
+	list_query_init(&q, req, &list_entities, "e", "core.entity_json(e)");
+	list_query_owned_scope(&q, &common);
+	if (workspace != NULL)
+		list_query_equals(&q, "workspace_id", "workspace_id", workspace);
+	if (kind != NULL)
+		list_query_equals(&q, "kind", "kind", kind);
+	if (name != NULL)
+		list_query_contains(&q, &q.scope, "name", "name", name);
+	list_run(req, resp, &q);
+}

@@ -1,0 +1,198 @@
+#include <string.h>
+
+#include "base/vocab.h"
+#include "db/db.h"
+#include "handlers/installs.h"
+#include "handlers/common.h"
+#include "list/query.h"
+#include "list/resources.h"
+#include "http/problem.h"
+#include "http/route.h"
+
+#define SLUG_MESSAGE "must match ^[a-z0-9][a-z0-9-]{1,62}$"
+
+static bool valid_version_id(const char *s)
+{
+	return vocab_valid_id(s, "intv");
+}
+
+static bool valid_install_id(const char *s)
+{
+	return vocab_valid_id(s, "inst");
+}
+
+/* selectedMemberSlugs: manifest member slugs, each at its own pointer. */
+static void check_member_slugs(struct json_object *value, const char *path, struct validation *v)
+{
+	size_t i, n = json_object_array_length(value);
+
+	for (i = 0; i < n; i++) {
+		struct json_object *item = json_object_array_get_idx(value, i);
+		const char *at = arena_printf(v->arena, "%s/%zu", path, i);
+
+		if (!json_object_is_type(item, json_type_string))
+			validation_add(v, at, "must be a string");
+		else if (!validate_slug(json_object_get_string(item)))
+			validation_add(v, at, SLUG_MESSAGE);
+	}
+}
+
+static const struct field_spec install_fields[] = {
+	{ .name = "workspaceId", .type = FIELD_STRING, .flags = FIELD_REQUIRED,
+	  .check = validate_workspace_id, .check_message = "must be a workspace id (ws_…)" },
+	{ .name = "integrationVersionId", .type = FIELD_STRING, .flags = FIELD_NULLABLE,
+	  .check = valid_version_id, .check_message = "must be an integration version id (intv_…)" },
+	{ .name = "variables", .type = FIELD_OBJECT },
+	{ .name = "authStateId", .type = FIELD_STRING, .flags = FIELD_NULLABLE, .max_len = 200,
+	  .check = validate_nonblank, .check_message = "must not be blank" },
+	{ .name = "memberPolicy", .type = FIELD_STRING, .enum_values = vocab_member_policies,
+	  .check_message = "must be one of auto_all, auto_defaults, manual" },
+	{ .name = "parentInstallId", .type = FIELD_STRING, .flags = FIELD_NULLABLE,
+	  .check = valid_install_id, .check_message = "must be an install id (inst_…)" },
+	{ .name = "selectedMemberSlugs", .type = FIELD_ARRAY, .check_json = check_member_slugs },
+};
+
+static const struct field_spec upgrade_fields[] = {
+	{ .name = "integrationVersionId", .type = FIELD_STRING, .flags = FIELD_NULLABLE,
+	  .check = valid_version_id, .check_message = "must be an integration version id (intv_…)" },
+	{ .name = "variables", .type = FIELD_OBJECT },
+	{ .name = "dryRun", .type = FIELD_BOOL },
+};
+
+static const struct field_spec detach_fields[] = {
+	{ .name = "detached", .type = FIELD_BOOL, .flags = FIELD_REQUIRED },
+};
+
+const struct body_spec install_body = { install_fields,
+					sizeof(install_fields) / sizeof(install_fields[0]) };
+const struct body_spec install_upgrade_body = { upgrade_fields,
+						sizeof(upgrade_fields) / sizeof(upgrade_fields[0]) };
+const struct body_spec install_member_detach_body = {
+	detach_fields, sizeof(detach_fields) / sizeof(detach_fields[0])
+};
+
+const char *const install_list_params[] = { "limit",	     "after",	       "before",
+					    "ids",	     "filter",	       "orderBy",
+					    "workspace_id", "integration_id", "include_deleted",
+					    NULL };
+
+static struct db_stmt install_stmt = {
+	"integration_install",
+	"select status, body, etag from api.integration_install($1::jsonb, $2, $3::jsonb)", 3, 0
+};
+static struct db_stmt get_stmt = {
+	"install_get", "select status, body, etag from api.install_get($1::jsonb, $2)", 2, 0
+};
+static struct db_stmt delete_stmt = {
+	"install_delete", "select status, body, etag from api.install_delete($1::jsonb, $2)", 2, 0
+};
+static struct db_stmt members_stmt = {
+	"install_member_list",
+	"select status, body, etag from api.install_member_list($1::jsonb, $2)", 2, 0
+};
+static struct db_stmt upgrade_stmt = {
+	"install_upgrade",
+	"select status, body, etag from api.install_upgrade($1::jsonb, $2, $3::jsonb)", 3, 0
+};
+static struct db_stmt detach_stmt = {
+	"install_member_detach",
+	"select status, body, etag from api.install_member_detach($1::jsonb, $2, $3::jsonb)", 3, 0
+};
+
+/*
+ * selectedMemberSlugs goes with memberPolicy manual and only with it: a
+ * request shape rule, so a 400 before the database is asked.
+ */
+static bool selection_or_reply(struct request *req, struct response *resp)
+{
+	struct json_object *policy;
+	bool manual = json_object_object_get_ex(req->json, "memberPolicy", &policy) &&
+		      strcmp(json_object_get_string(policy), "manual") == 0;
+	bool selected = json_object_object_get_ex(req->json, "selectedMemberSlugs", NULL);
+	struct problem_error error = { "/selectedMemberSlugs", NULL };
+
+	if (manual == selected)
+		return true;
+	error.message = manual ? "is required when memberPolicy is manual"
+			       : "is allowed only when memberPolicy is manual";
+	problem_reply_errors(resp, req, 400, "validation_failed", "the body is not valid", &error, 1);
+	return false;
+}
+
+void handle_integration_install(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0], req->body };
+
+	if (!selection_or_reply(req, resp))
+		return;
+	db_reply(req, resp, &install_stmt, params);
+	reply_location(req, resp, "/api/integration-installs");
+}
+
+void handle_install_get(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0] };
+
+	db_reply(req, resp, &get_stmt, params);
+}
+
+void handle_install_delete(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0] };
+
+	db_reply(req, resp, &delete_stmt, params);
+}
+
+void handle_install_members(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0] };
+
+	db_reply(req, resp, &members_stmt, params);
+}
+
+/* The body is optional: without one the function gets SQL null. */
+void handle_install_upgrade(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0],
+				 req->json != NULL ? req->body : NULL };
+
+	db_reply(req, resp, &upgrade_stmt, params);
+}
+
+void handle_install_member_detach(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0], req->body };
+
+	db_reply(req, resp, &detach_stmt, params);
+}
+
+/*
+ * Scope: the installs of the caller's workspaces ($1), live ones unless
+ * include_deleted=true, narrowed to ids when given; then the shorthands.
+ */
+void handle_install_list(struct request *req, struct response *resp)
+{
+	struct validation v = { .arena = req->arena };
+	struct list_query q;
+	struct list_common common;
+	const char *workspace = request_query(req, "workspace_id");
+	const char *integration = request_query(req, "integration_id");
+
+	list_common_parse(req, "inst", "an install", &common, &v);
+	if (workspace != NULL && !validate_workspace_id(workspace))
+		validation_add(&v, "?workspace_id", "must be a workspace id (ws_…)");
+	if (integration != NULL && !vocab_valid_id(integration, "int"))
+		validation_add(&v, "?integration_id", "must be an integration id (int_…)");
+	if (v.n_errors > 0) {
+		problem_reply_errors(resp, req, 400, "validation_failed",
+				     "the list parameters are not valid", v.errors, v.n_errors);
+		return;
+	}
+	list_query_init(&q, req, &list_installs, "n", "core.install_json(n)");
+	list_query_owned_scope(&q, &common);
+	if (workspace != NULL)
+		list_query_equals(&q, "workspace_id", "workspace_id", workspace);
+	if (integration != NULL)
+		list_query_equals(&q, "integration_id", "integration_id", integration);
+	list_run(req, resp, &q);
+}

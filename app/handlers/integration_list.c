@@ -1,0 +1,117 @@
+#include <string.h>
+
+#include "base/vocab.h"
+#include "handlers/integration_list.h"
+#include "handlers/common.h"
+#include "list/query.h"
+#include "list/resources.h"
+#include "http/problem.h"
+#include "http/route.h"
+
+const char *const integration_list_params[] = {
+	"limit", "after", "before", "ids", "filter", "orderBy", "workspace_id", "publisher",
+	"visibility", "trust_tier", "created_by", "retention_tier", "name", "include_deleted", NULL
+};
+
+static const struct {
+	const char *param;
+	const char *column;
+	const char *const *allowed; /* NULL: any value */
+} equality_shorthands[] = {
+	{ "workspace_id", "workspace_id", NULL },
+	{ "publisher", "publisher", NULL },
+	{ "visibility", "visibility", vocab_visibilities },
+	{ "trust_tier", "trust_tier",
+	  vocab_trust_tiers },
+	{ "created_by", "created_by", NULL },
+	{ "retention_tier", "retention_tier",
+	  vocab_retention_tiers },
+};
+
+static bool allowed_value(const char *const *allowed, const char *v)
+{
+	for (; allowed != NULL && *allowed != NULL; allowed++)
+		if (strcmp(*allowed, v) == 0)
+			return true;
+	return allowed == NULL;
+}
+
+/*
+ * Scope (docs/api-conventions.md): the caller's own workspaces, public
+ * (reviewed) ones and grants; another workspace's unlisted integration only
+ * when named in ids; soft-deleted rows only of its own workspaces, on request.
+ * Written as disjoint parts (each excludes the rows of the parts before it), so
+ * that the total is a sum of cheap counts and the page a merge of each part's
+ * first rows.
+ */
+static void integration_scope(struct list_query *q, const char *ids_param, bool include_deleted)
+{
+	static const char public_live[] = "i.visibility = 'public' and i.deleted_at is null";
+	static const char own[] = "i.workspace_id = any($1::text[])";
+	/* One array computed once (an InitPlan), not a correlated EXISTS per row. */
+	static const char granted[] = "i.id = any(array(select g.integration_id from "
+				      "core.integration_grants g where g.workspace_id = any($1::text[])))";
+	struct arena *a = q->scope.arena;
+
+	q->scope_parts[q->n_scope_parts++] = public_live;
+	q->scope_parts[q->n_scope_parts++] =
+		arena_printf(a, "%s and not (%s)%s", own, public_live,
+			     include_deleted ? "" : " and i.deleted_at is null");
+	q->scope_parts[q->n_scope_parts++] =
+		arena_printf(a, "%s and i.deleted_at is null and i.visibility <> 'public' and not (%s)",
+			     granted, own);
+	if (ids_param != NULL)
+		q->scope_parts[q->n_scope_parts++] = arena_printf(
+			a, "i.visibility = 'unlisted' and i.deleted_at is null and i.id = any(%s::text[]) "
+			   "and not (%s) and not (%s)",
+			ids_param, own, granted);
+	if (ids_param != NULL)
+		strbuf_printf(&q->common, " and i.id = any(%s::text[])", ids_param);
+}
+
+void handle_integration_list(struct request *req, struct response *resp)
+{
+	struct validation v = { .arena = req->arena };
+	struct list_query q;
+	struct list_common common;
+	const char *ids_param = NULL;
+	const char *name = request_query(req, "name");
+	size_t i;
+
+	/* The stored representation (core.integration_representations), not one built per row of the page. */
+	list_query_init(&q, req, &list_integrations, "i",
+			"select r.body from core.integration_representations as r "
+			"where r.integration_id = (i).id");
+	list_common_parse(req, "int", "an integration", &common, &v);
+	if (common.ids_array != NULL) {
+		struct strbuf placeholder;
+
+		strbuf_init(&placeholder, req->arena);
+		sql_param(&q.params, &placeholder, common.ids_array);
+		ids_param = placeholder.data;
+	}
+	for (i = 0; i < sizeof(equality_shorthands) / sizeof(equality_shorthands[0]); i++) {
+		const char *value = request_query(req, equality_shorthands[i].param);
+
+		if (value != NULL && !allowed_value(equality_shorthands[i].allowed, value))
+			validation_add(&v, arena_printf(req->arena, "?%s", equality_shorthands[i].param),
+				       "is not one of the field's values");
+	}
+	if (v.n_errors > 0) {
+		problem_reply_errors(resp, req, 400, "validation_failed",
+				     "the list parameters are not valid", v.errors, v.n_errors);
+		return;
+	}
+	integration_scope(&q, ids_param, common.deleted_too);
+	list_query_common_key(&q, &common);
+	for (i = 0; i < sizeof(equality_shorthands) / sizeof(equality_shorthands[0]); i++) {
+		const char *value = request_query(req, equality_shorthands[i].param);
+
+		if (value != NULL)
+			list_query_equals(&q, equality_shorthands[i].param, equality_shorthands[i].column,
+					  value);
+	}
+	if (name != NULL)
+		list_query_contains(&q, &q.common, "name", "name", name);
+	list_run(req, resp, &q);
+}

@@ -1,0 +1,93 @@
+#include <string.h>
+
+#include "db/db.h"
+#include "handlers/versions.h"
+#include "handlers/common.h"
+#include "list/query.h"
+#include "list/resources.h"
+#include "http/problem.h"
+#include "base/values.h"
+
+static const struct field_spec publish_fields[] = {
+	{ .name = "version", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .check = value_is_semver,
+	  .check_message = "must be a SemVer 2.0 version: MAJOR.MINOR.PATCH[-prerelease][+build]" },
+	{ .name = "changelog", .type = FIELD_STRING, .flags = FIELD_NULLABLE, .max_len = 20000 },
+};
+
+const struct body_spec integration_publish_body = {
+	publish_fields, sizeof(publish_fields) / sizeof(publish_fields[0])
+};
+
+const char *const version_list_params[] = { "limit", "after", "before", "filter", "orderBy",
+					    NULL };
+
+static struct db_stmt publish_stmt = {
+	"integration_publish",
+	"select status, body, etag from api.integration_publish($1::jsonb, $2, $3::jsonb)", 3, 0
+};
+static struct db_stmt version_get_stmt = {
+	"integration_version_get",
+	"select status, body, etag from api.integration_version_get($1::jsonb, $2)", 2, 0
+};
+static struct db_stmt preview_stmt = {
+	"integration_members_preview",
+	"select status, body, etag from api.integration_members_preview($1::jsonb, $2)", 2, 0
+};
+/* No row, or false: the caller may not read the integration (or there is none). */
+static struct db_stmt readable_stmt = {
+	"integration_readable",
+	"select core.integration_readable($1::jsonb, i) from core.integrations as i where i.id = $2",
+	2, 0
+};
+
+void handle_integration_publish(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0], req->body };
+
+	db_reply(req, resp, &publish_stmt, params);
+	reply_location(req, resp, "/api/integration-versions");
+}
+
+void handle_integration_version_get(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0] };
+
+	db_reply(req, resp, &version_get_stmt, params);
+}
+
+void handle_integration_members_preview(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0] };
+
+	db_reply(req, resp, &preview_stmt, params);
+}
+
+void handle_integration_version_list(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0] };
+	PGresult *res = db_exec(req, resp, &readable_stmt, params, true);
+	struct list_query q;
+
+	if (res == NULL)
+		return;
+	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		problem_reply(resp, req, 404, "not_found", "Integration not found.");
+		return;
+	}
+	list_query_init(&q, req, &list_versions, "v", "core.integration_version_json(v)");
+	strbuf_puts(&q.scope, "v.integration_id = ");
+	sql_param(&q.params, &q.scope, req->path_params[0]);
+	/*
+	 * Every list query uses $1, the caller's workspaces; here it restates the
+	 * read rule, so the page agrees with the check above even when the
+	 * integration was deleted or made private in between.
+	 */
+	strbuf_puts(&q.scope,
+		    " and exists (select from core.integrations as i where i.id = v.integration_id"
+		    " and (i.workspace_id = any($1::text[]) or (i.deleted_at is null"
+		    " and (i.visibility in ('public', 'unlisted') or exists (select"
+		    " from core.integration_grants as g where g.integration_id = i.id"
+		    " and g.workspace_id = any($1::text[]))))))");
+	list_query_key(&q, "integration", req->path_params[0]);
+	list_run(req, resp, &q);
+}

@@ -1,0 +1,115 @@
+#include "list/resources.h"
+
+#include "base/vocab.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+
+static const struct list_field version_fields[] = {
+	{ "id", "id", LT_TEXT, false, NULL },
+	{ "integrationId", "integration_id", LT_TEXT, false, NULL },
+	{ "version", "version", LT_SEMVER, false, NULL },
+	{ "manifestSnapshot", "manifest_snapshot", LT_JSON, false, NULL },
+	{ "variablesSchemaSnapshot", "variables_schema_snapshot", LT_JSON, false, NULL },
+	{ "authConfigSnapshot", "auth_config_snapshot", LT_JSON, false, NULL },
+	{ "memberEntityVersions", "member_entity_versions", LT_JSON, false, NULL },
+	{ "changelog", "changelog", LT_TEXT, true, NULL },
+	{ "publishedBy", "published_by", LT_TEXT, false, NULL },
+	{ "publishedAt", "published_at", LT_TIMESTAMP, false, NULL },
+};
+
+const struct list_resource list_versions = {
+	.name = "integration_versions",
+	.id_prefix = "intv",
+	.table = "core.integration_versions",
+	.default_order = "publishedAt",
+	.fields = version_fields,
+	.n_fields = N(version_fields),
+};
+
+static const struct list_field install_fields[] = {
+	{ "id", "id", LT_TEXT, false, NULL },
+	{ "integrationId", "integration_id", LT_TEXT, false, NULL },
+	{ "integrationVersionId", "integration_version_id", LT_TEXT, false, NULL },
+	{ "workspaceId", "workspace_id", LT_TEXT, false, NULL },
+	{ "variables", "variables", LT_JSON, false, NULL },
+	{ "authStateId", "auth_state_id", LT_TEXT, true, NULL },
+	{ "memberPolicy", "member_policy", LT_ENUM, false, vocab_member_policies },
+	{ "parentInstallId", "parent_install_id", LT_TEXT, true, NULL },
+	{ "solutionId", "solution_id", LT_TEXT, false, NULL },
+	{ "installedBy", "installed_by", LT_TEXT, false, NULL },
+	{ "installedAt", "installed_at", LT_TIMESTAMP, false, NULL },
+	{ "lastUpgradedAt", "last_upgraded_at", LT_TIMESTAMP, true, NULL },
+	{ "deletedAt", "deleted_at", LT_TIMESTAMP, true, NULL },
+	{ "retentionTier", "retention_tier", LT_ENUM, false, vocab_retention_tiers },
+};
+
+const struct list_resource list_installs = {
+	.name = "integration_installs",
+	.id_prefix = "inst",
+	.table = "core.integration_installs",
+	.default_order = "installedAt",
+	.fields = install_fields,
+	.n_fields = N(install_fields),
+};
+
+static const struct list_field integration_fields[] = {
+	{ "id", "id", LT_TEXT, false, NULL },
+	{ "workspaceId", "workspace_id", LT_TEXT, false, NULL },
+	{ "slug", "slug", LT_TEXT, false, NULL },
+	{ "name", "name", LT_TEXT, false, NULL },
+	{ "description", "description", LT_TEXT, true, NULL },
+	{ "iconUrl", "icon_url", LT_TEXT, true, NULL },
+	{ "publisher", "publisher", LT_TEXT, true, NULL },
+	{ "trustTier", "trust_tier", LT_ENUM, false, vocab_trust_tiers },
+	{ "currentVersion", "current_version", LT_SEMVER, true, NULL },
+	{ "manifest", "manifest", LT_JSON, false, NULL },
+	{ "variablesSchema", "variables_schema", LT_JSON, false, NULL },
+	{ "authConfig", "auth_config", LT_JSON, false, NULL },
+	{ "visibility", "visibility", LT_ENUM, false, vocab_visibilities },
+	{ "createdBy", "created_by", LT_TEXT, false, NULL },
+	{ "deletedAt", "deleted_at", LT_TIMESTAMP, true, NULL },
+	{ "retentionTier", "retention_tier", LT_ENUM, false, vocab_retention_tiers },
+	{ "createdAt", "created_at", LT_TIMESTAMP, false, NULL },
+	{ "updatedAt", "updated_at", LT_TIMESTAMP, false, NULL },
+};
+
+/* Installs are visible to a caller only in its own workspaces ($1), here as in every list. */
+static const struct list_relation integration_relations[] = {
+	{ "versions", &list_versions, "integration_id", NULL },
+	{ "installs", &list_installs, "integration_id", "workspace_id" },
+};
+
+const struct list_resource list_integrations = {
+	.name = "integrations",
+	.id_prefix = "int",
+	.table = "core.integrations",
+	.default_order = "createdAt",
+	.fields = integration_fields,
+	.n_fields = N(integration_fields),
+	.relations = integration_relations,
+	.n_relations = N(integration_relations),
+};
+
+static const struct list_field entity_fields[] = {
+	{ "id", "id", LT_TEXT, false, NULL },
+	{ "workspaceId", "workspace_id", LT_TEXT, false, NULL },
+	{ "kind", "kind", LT_TEXT, false, NULL },
+	{ "slug", "slug", LT_TEXT, false, NULL },
+	{ "name", "name", LT_TEXT, false, NULL },
+	{ "currentVersionId", "current_version_id", LT_TEXT, false, NULL },
+	{ "sourceInstallMemberId", "source_install_member_id", LT_TEXT, true, NULL },
+	{ "createdBy", "created_by", LT_TEXT, false, NULL },
+	{ "createdAt", "created_at", LT_TIMESTAMP, false, NULL },
+	{ "updatedAt", "updated_at", LT_TIMESTAMP, false, NULL },
+	{ "deletedAt", "deleted_at", LT_TIMESTAMP, true, NULL },
+};
+
+const struct list_resource list_entities = {
+	.name = "entities",
+	.id_prefix = "ent",
+	.table = "core.entities",
+	.default_order = "createdAt",
+	.fields = entity_fields,
+	.n_fields = N(entity_fields),
+};

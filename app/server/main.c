@@ -1,0 +1,62 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "base/config.h"
+#include "server/supervisor.h"
+
+#define LISTEN_BACKLOG 1024
+
+static bool is_unix_path(const char *address)
+{
+	return address[0] == '/' || strchr(address, ':') == NULL;
+}
+
+/* Opens the FastCGI socket every worker accepts on; a stale unix socket file is replaced. */
+static int open_listener(const struct config *cfg)
+{
+	struct stat st;
+	int fd;
+
+	if (is_unix_path(cfg->socket_path) && stat(cfg->socket_path, &st) == 0 &&
+	    S_ISSOCK(st.st_mode))
+		unlink(cfg->socket_path);
+	fd = FCGX_OpenSocket(cfg->socket_path, LISTEN_BACKLOG);
+	if (fd < 0)
+		return -1;
+	if (is_unix_path(cfg->socket_path) && chmod(cfg->socket_path, (mode_t)cfg->socket_mode) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int main(void)
+{
+	struct config cfg;
+	char err[512];
+	int fd, rc;
+
+	if (config_load(&cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "integrations-api: %s\n", err);
+		return 2;
+	}
+	if (FCGX_Init() != 0 || (fd = open_listener(&cfg)) < 0) {
+		fprintf(stderr, "integrations-api: cannot listen on %s\n", cfg.socket_path);
+		config_free(&cfg);
+		return 1;
+	}
+	fprintf(stderr,
+		"{\"level\":\"info\",\"event\":\"listening\",\"socket\":\"%s\",\"workers\":%d,\"env\":\"%s\"}\n",
+		cfg.socket_path, cfg.workers, cfg.production ? "production" : "development");
+	rc = supervisor_run(&cfg, fd);
+	close(fd);
+	if (is_unix_path(cfg.socket_path))
+		unlink(cfg.socket_path);
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,196 @@
+#include "server/supervisor.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/worker.h"
+#include "http/metrics.h"
+#include "handlers/routes.h"
+#include "http/route.h"
+
+#define DRAIN_TIMEOUT_SECONDS 30
+/* A worker that dies this soon after its start is respawned after a pause, not at once. */
+#define CRASH_LOOP_SECONDS 1
+
+struct slot {
+	pid_t pid; /* 0: vacant, to be filled */
+	time_t started;
+};
+
+struct pool {
+	const struct config *cfg;
+	int listen_fd;
+	sigset_t old_mask;
+	struct slot *slots;
+	pid_t *retiring; /* replaced on SIGHUP, draining; not respawned */
+	size_t n_retiring;
+};
+
+static void log_event(const char *event, pid_t pid)
+{
+	fprintf(stderr, "{\"level\":\"info\",\"event\":\"%s\",\"pid\":%ld}\n", event, (long)pid);
+}
+
+static pid_t spawn(struct pool *p)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &p->old_mask, NULL);
+		exit(worker_run(p->cfg, p->listen_fd));
+	}
+	if (pid < 0)
+		perror("integrations-api: fork");
+	else
+		log_event("worker_started", pid);
+	return pid < 0 ? 0 : pid;
+}
+
+static void fill_vacant(struct pool *p, time_t now)
+{
+	int i;
+
+	for (i = 0; i < p->cfg->workers; i++) {
+		if (p->slots[i].pid != 0)
+			continue;
+		if (now - p->slots[i].started < CRASH_LOOP_SECONDS)
+			continue;
+		p->slots[i].pid = spawn(p);
+		p->slots[i].started = now;
+	}
+}
+
+static void forget(struct pool *p, pid_t pid, int status)
+{
+	size_t i;
+	int s;
+
+	for (i = 0; i < p->n_retiring; i++) {
+		if (p->retiring[i] == pid) {
+			p->retiring[i] = p->retiring[--p->n_retiring];
+			log_event("worker_retired", pid);
+			return;
+		}
+	}
+	for (s = 0; s < p->cfg->workers; s++) {
+		if (p->slots[s].pid == pid) {
+			p->slots[s].pid = 0;
+			fprintf(stderr,
+				"{\"level\":\"warn\",\"event\":\"worker_died\",\"pid\":%ld,\"status\":%d,\"signal\":%d}\n",
+				(long)pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+				WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+			return;
+		}
+	}
+}
+
+static size_t reap(struct pool *p)
+{
+	size_t n = 0;
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		forget(p, pid, status);
+		n++;
+	}
+	return n;
+}
+
+static size_t live_workers(const struct pool *p)
+{
+	size_t n = p->n_retiring;
+	int i;
+
+	for (i = 0; i < p->cfg->workers; i++)
+		n += p->slots[i].pid != 0;
+	return n;
+}
+
+/* Each worker is replaced by a fresh one before it is told to drain: capacity never drops. */
+static void rolling_restart(struct pool *p)
+{
+	int i;
+
+	for (i = 0; i < p->cfg->workers; i++) {
+		pid_t old = p->slots[i].pid;
+
+		p->slots[i].pid = spawn(p);
+		p->slots[i].started = time(NULL);
+		if (old != 0) {
+			p->retiring[p->n_retiring++] = old;
+			kill(old, SIGTERM);
+		}
+	}
+}
+
+static void drain(struct pool *p, const sigset_t *set)
+{
+	struct timespec tick = { 1, 0 };
+	time_t deadline = time(NULL) + DRAIN_TIMEOUT_SECONDS;
+	size_t i;
+	int s;
+
+	for (s = 0; s < p->cfg->workers; s++)
+		if (p->slots[s].pid != 0)
+			kill(p->slots[s].pid, SIGTERM);
+	for (i = 0; i < p->n_retiring; i++)
+		kill(p->retiring[i], SIGTERM);
+	while (live_workers(p) > 0) {
+		if (time(NULL) > deadline) {
+			for (s = 0; s < p->cfg->workers; s++)
+				if (p->slots[s].pid != 0)
+					kill(p->slots[s].pid, SIGKILL);
+			for (i = 0; i < p->n_retiring; i++)
+				kill(p->retiring[i], SIGKILL);
+		}
+		sigtimedwait(set, NULL, &tick);
+		reap(p);
+	}
+}
+
+int supervisor_run(const struct config *cfg, int listen_fd)
+{
+	struct pool p = { .cfg = cfg, .listen_fd = listen_fd };
+	struct timespec tick = { 1, 0 };
+	sigset_t set;
+	int sig;
+
+	p.slots = calloc((size_t)cfg->workers, sizeof(*p.slots));
+	/* Up to one generation of retiring workers per SIGHUP still draining. */
+	p.retiring = calloc((size_t)cfg->workers * 4, sizeof(*p.retiring));
+	if (p.slots == NULL || p.retiring == NULL)
+		abort();
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* Signals are taken synchronously with sigtimedwait: no handler races the bookkeeping. */
+	sigprocmask(SIG_BLOCK, &set, &p.old_mask);
+	/* Request counters shared by every worker: mapped before the first fork. */
+	if (metrics_init(api_routes, api_routes_count) < 0)
+		perror("integrations-api: metrics counters");
+	fill_vacant(&p, time(NULL));
+	for (;;) {
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		reap(&p);
+		if (sig == SIGHUP && p.n_retiring + (size_t)cfg->workers <= (size_t)cfg->workers * 4)
+			rolling_restart(&p);
+		fill_vacant(&p, time(NULL));
+	}
+	log_event("draining", getpid());
+	drain(&p, &set);
+	free(p.slots);
+	free(p.retiring);
+	log_event("stopped", getpid());
+	return 0;
+}

@@ -1,0 +1,60 @@
+#ifndef INTEGRATIONS_VALIDATE_H
+#define INTEGRATIONS_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json.h>
+
+#include "base/arena.h"
+#include "http/problem.h"
+
+#define VALIDATE_MAX_ERRORS 32
+
+enum field_type { FIELD_STRING, FIELD_OBJECT, FIELD_ARRAY, FIELD_BOOL, FIELD_INT };
+
+enum field_flags { FIELD_REQUIRED = 1, FIELD_NULLABLE = 2 };
+
+struct validation {
+	struct arena *arena;
+	struct problem_error errors[VALIDATE_MAX_ERRORS];
+	size_t n_errors;
+};
+
+/* Records one problem at a JSON pointer; silently keeps only the first VALIDATE_MAX_ERRORS. */
+void validation_add(struct validation *v, const char *path, const char *message);
+
+struct field_spec {
+	const char *name;
+	enum field_type type;
+	unsigned flags;
+	size_t max_len;			 /* strings: most characters (bytes); 0 = no limit */
+	bool (*check)(const char *s);	 /* strings: shape, e.g. a pattern */
+	const char *check_message;	 /* said when check fails */
+	const char *const *enum_values;	 /* strings: NULL-terminated allowed values */
+	/* objects and arrays: deeper checks, recording problems under path. */
+	void (*check_json)(struct json_object *value, const char *path, struct validation *v);
+};
+
+struct body_spec {
+	const struct field_spec *fields;
+	size_t n_fields;
+};
+
+/*
+ * Checks that body is a JSON object whose members are all in spec, of the
+ * declared types and shapes, with every required member present. Problems
+ * are added to v (paths are JSON pointers such as "/slug").
+ */
+void validate_body(const struct body_spec *spec, struct json_object *body, struct validation *v);
+
+/* Common string shapes. */
+bool validate_slug(const char *s);
+bool validate_workspace_id(const char *s);
+bool validate_http_url(const char *s);
+bool validate_nonblank(const char *s);
+
+/* Escapes a member name into a JSON pointer token (RFC 6901: ~ → ~0, / → ~1). */
+const char *validate_pointer(struct arena *a, const char *parent, const char *token);
+
+#endif
