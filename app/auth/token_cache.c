@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
 #include "auth/auth.h"
 
 #define TOKEN_CACHE_SLOTS 256
@@ -36,15 +37,6 @@ static void entry_clear(struct entry *e)
 	free(e->json);
 	free(e->workspace_array);
 	memset(e, 0, sizeof(*e));
-}
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		abort();
-	return p;
 }
 
 int token_cache_get(const char *token, time_t now, struct arena *a, struct caller *out)

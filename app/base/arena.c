@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
+
 #define ARENA_BLOCK_SIZE (64 * 1024)
 #define ARENA_ALIGN 16
 
@@ -25,17 +27,6 @@ struct arena {
 	struct arena_block *blocks;
 	struct arena_cleanup *cleanups;
 };
-
-static void *xmalloc(size_t size)
-{
-	void *p = malloc(size);
-
-	if (p == NULL) {
-		fputs("integrations-api: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
 
 struct arena *arena_new(void)
 {
@@ -88,8 +79,7 @@ void *arena_alloc(struct arena *a, size_t size)
 	size_t need = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 
 	if (need < size) {
-		fputs("integrations-api: allocation size overflow\n", stderr);
-		abort();
+		xalloc_die("arena_alloc: size overflow", size);
 	}
 	if (b == NULL || b->size - b->used < need) {
 		size_t bsize = need > ARENA_BLOCK_SIZE / 4 ? need : ARENA_BLOCK_SIZE;
@@ -118,8 +108,7 @@ void *arena_calloc(struct arena *a, size_t count, size_t size)
 	void *p;
 
 	if (size != 0 && count > (size_t)-1 / size) {
-		fputs("integrations-api: allocation size overflow\n", stderr);
-		abort();
+		xalloc_die("arena_calloc: size overflow", size);
 	}
 	p = arena_alloc(a, count * size);
 	memset(p, 0, count * size);
@@ -150,7 +139,7 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		abort();
+		xalloc_die("arena_printf", 0);
 	p = arena_alloc(a, (size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/xalloc.h"
+
 #define MAX_KEY_FILE_SIZE (64 * 1024)
 
 static char *env_or(const char *name, const char *fallback)
@@ -14,7 +16,7 @@ static char *env_or(const char *name, const char *fallback)
 
 	if (v == NULL || *v == '\0')
 		v = fallback;
-	return v == NULL ? NULL : strdup(v);
+	return v == NULL ? NULL : xstrdup(v);
 }
 
 /* Reads a whole small file; *len excludes the NUL terminator we add. */
@@ -26,9 +28,7 @@ static unsigned char *read_file(const char *path, size_t *len)
 
 	if (f == NULL)
 		return NULL;
-	buf = malloc(MAX_KEY_FILE_SIZE + 1);
-	if (buf == NULL)
-		goto fail;
+	buf = xmalloc(MAX_KEY_FILE_SIZE + 1);
 	n = fread(buf, 1, MAX_KEY_FILE_SIZE + 1, f);
 	if (ferror(f) || n > MAX_KEY_FILE_SIZE)
 		goto fail;
@@ -48,7 +48,7 @@ static int load_secret(struct config *cfg, char *err, size_t errlen)
 	const char *file = getenv("INTEGRATIONS_JWT_SECRET_FILE");
 
 	if (secret != NULL && *secret != '\0') {
-		cfg->hs256_secret = (unsigned char *)strdup(secret);
+		cfg->hs256_secret = (unsigned char *)xstrdup(secret);
 		cfg->hs256_secret_len = strlen(secret);
 	} else if (file != NULL && *file != '\0') {
 		cfg->hs256_secret = read_file(file, &cfg->hs256_secret_len);
@@ -78,7 +78,7 @@ static int load_keys(struct config *cfg, char *err, size_t errlen)
 
 	if (spec == NULL || *spec == '\0')
 		return 0;
-	copy = strdup(spec);
+	copy = xstrdup(spec);
 	for (entry = strtok_r(copy, ",", &save); entry != NULL; entry = strtok_r(NULL, ",", &save)) {
 		char *alg = strchr(entry, ':');
 		char *path = alg != NULL ? strchr(alg + 1, ':') : NULL;
@@ -110,7 +110,7 @@ static int load_keys(struct config *cfg, char *err, size_t errlen)
 			snprintf(err, errlen, "key '%s': %s is not a readable PEM public key", entry, path);
 			goto out;
 		}
-		k->kid = strdup(entry);
+		k->kid = xstrdup(entry);
 		cfg->n_keys++;
 	}
 	rc = 0;
@@ -136,7 +136,7 @@ static int load_cursor_key(struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	if (key != NULL) {
-		cfg->cursor_key = (unsigned char *)strdup(key);
+		cfg->cursor_key = (unsigned char *)xstrdup(key);
 		cfg->cursor_key_len = strlen(key);
 	} else if (file != NULL) {
 		cfg->cursor_key = read_file(file, &cfg->cursor_key_len);

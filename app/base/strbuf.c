@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
+
 void strbuf_init(struct strbuf *sb, struct arena *a)
 {
 	sb->arena = a;
@@ -55,7 +57,7 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		abort();
+		xalloc_die("strbuf_printf", 0);
 	strbuf_reserve(sb, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);

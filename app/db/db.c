@@ -1,5 +1,4 @@
 #include "db/db.h"
-#include "db/sqlstate.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,6 +6,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "db/sqlstate.h"
 #include "json/json_strict.h"
 #include "http/problem.h"
 
@@ -17,12 +19,18 @@ struct db {
 	bool in_transaction;
 };
 
+/* libpq prints a server's NOTICE to stderr by itself: as a log line instead. */
+static void log_notice(void *arg, const char *message)
+{
+	(void)arg;
+	LOG_EVENT(LOG_INFO, "database notice", LOG_STR("event", "db_notice"), LOG_STR("notice", message));
+}
+
 struct db *db_new(const char *conninfo)
 {
-	struct db *db = calloc(1, sizeof(*db));
+	struct db *db = xcalloc(1, sizeof(*db));
 
-	if (db == NULL || (db->conninfo = strdup(conninfo)) == NULL)
-		abort();
+	db->conninfo = xstrdup(conninfo);
 	return db;
 }
 
@@ -82,12 +90,13 @@ int db_connect(struct db *db)
 		PQfinish(db->conn);
 	db->conn = PQconnectdbParams(keys, values, 1);
 	if (db->conn == NULL)
-		abort();
+		xalloc_die("PQconnectdbParams", 0);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		PQfinish(db->conn);
 		db->conn = NULL;
 		return -1;
 	}
+	PQsetNoticeProcessor(db->conn, log_notice, NULL);
 	db->gen++;
 	return 0;
 }
@@ -134,14 +143,10 @@ static void reply_error(const struct request *req, struct response *resp, const 
 		problem_reply(resp, req, status, code,
 			      "the request ran past the database's time budget and was cancelled; nothing changed");
 	} else {
-		struct strbuf message;
-
-		strbuf_init(&message, req->arena);
-		strbuf_json_string(&message, PQresultErrorMessage(res));
-		fprintf(stderr,
-			"{\"level\":\"error\",\"requestId\":\"%s\",\"sqlstate\":\"%s\",\"error\":%s}\n",
-			req->request_id != NULL ? req->request_id : "", state != NULL ? state : "",
-			message.data);
+		LOG_EVENT(LOG_ERROR, "unexpected database error", LOG_STR("event", "db_error"),
+			  LOG_STR("requestId", req->request_id != NULL ? req->request_id : ""),
+			  LOG_STR("sqlstate", state != NULL ? state : ""),
+			  LOG_STR("error", PQresultErrorMessage(res)));
 		problem_reply(resp, req, 500, "internal", "an internal error occurred");
 	}
 }

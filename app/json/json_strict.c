@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
+
 /*
  * A validating scanner runs before json-c because json-c accepts things we
  * must refuse (NaN, single quotes, clamped integers) and silently keeps the
@@ -326,7 +328,7 @@ int json_parse_strict(const char *text, size_t len, struct json_object **out, co
 	}
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1);
 	if (tok == NULL)
-		abort();
+		xalloc_die("json_tokener_new_ex", 0);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	/* A top-level number or literal may go on as far as json-c knows: a space ends it. */

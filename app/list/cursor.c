@@ -4,6 +4,7 @@
 #include <jwt.h>
 
 #include "base/b64url.h"
+#include "base/xalloc.h"
 #include "json/json_strict.h"
 #include "list/cursor.h"
 #include "base/vocab.h"
@@ -40,7 +41,7 @@ const char *list_cursor_encode(struct arena *a, const unsigned char *key, size_t
 	if (jwt_new(&jwt) != 0 || jwt_add_grants_json(jwt, claims.data) != 0 ||
 	    jwt_set_alg(jwt, JWT_ALG_HS256, key, (int)key_len) != 0 ||
 	    (token = jwt_encode_str(jwt)) == NULL)
-		abort();
+		xalloc_die("jwt_encode_str", 0);
 	out = arena_strdup(a, token);
 	free(token);
 	jwt_free(jwt);

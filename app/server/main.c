@@ -7,6 +7,7 @@
 #include <fcgiapp.h>
 
 #include "base/config.h"
+#include "base/log.h"
 #include "server/supervisor.h"
 
 #define LISTEN_BACKLOG 1024
@@ -42,17 +43,21 @@ int main(void)
 	int fd, rc;
 
 	if (config_load(&cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "integrations-api: %s\n", err);
+		char msg[sizeof(err) + 32];
+
+		snprintf(msg, sizeof(msg), "integrations-api: %s", err);
+		LOG_EVENT(LOG_ERROR, msg, LOG_STR("event", "config_invalid"));
 		return 2;
 	}
 	if (FCGX_Init() != 0 || (fd = open_listener(&cfg)) < 0) {
-		fprintf(stderr, "integrations-api: cannot listen on %s\n", cfg.socket_path);
+		LOG_EVENT(LOG_ERROR, "cannot listen", LOG_STR("event", "listen_failed"),
+			  LOG_STR("socket", cfg.socket_path));
 		config_free(&cfg);
 		return 1;
 	}
-	fprintf(stderr,
-		"{\"level\":\"info\",\"event\":\"listening\",\"socket\":\"%s\",\"workers\":%d,\"env\":\"%s\"}\n",
-		cfg.socket_path, cfg.workers, cfg.production ? "production" : "development");
+	LOG_EVENT(LOG_INFO, "listening", LOG_STR("event", "listening"), LOG_STR("socket", cfg.socket_path),
+		  LOG_INT("workers", cfg.workers),
+		  LOG_STR("env", cfg.production ? "production" : "development"));
 	rc = supervisor_run(&cfg, fd);
 	close(fd);
 	if (is_unix_path(cfg.socket_path))

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/xalloc.h"
+#include "base/log.h"
 #include "server/worker.h"
 #include "http/metrics.h"
 #include "handlers/routes.h"
@@ -32,9 +34,10 @@ struct pool {
 	size_t n_retiring;
 };
 
+/* One line per worker lifecycle event; "event" is what the leak and fault suites look for. */
 static void log_event(const char *event, pid_t pid)
 {
-	fprintf(stderr, "{\"level\":\"info\",\"event\":\"%s\",\"pid\":%ld}\n", event, (long)pid);
+	LOG_EVENT(LOG_INFO, event, LOG_STR("event", event), LOG_INT("pid", pid));
 }
 
 static pid_t spawn(struct pool *p)
@@ -46,7 +49,8 @@ static pid_t spawn(struct pool *p)
 		exit(worker_run(p->cfg, p->listen_fd));
 	}
 	if (pid < 0)
-		perror("integrations-api: fork");
+		LOG_EVENT(LOG_ERROR, "cannot fork a worker", LOG_STR("event", "fork_failed"),
+			  LOG_STR("error", strerror(errno)));
 	else
 		log_event("worker_started", pid);
 	return pid < 0 ? 0 : pid;
@@ -81,10 +85,10 @@ static void forget(struct pool *p, pid_t pid, int status)
 	for (s = 0; s < p->cfg->workers; s++) {
 		if (p->slots[s].pid == pid) {
 			p->slots[s].pid = 0;
-			fprintf(stderr,
-				"{\"level\":\"warn\",\"event\":\"worker_died\",\"pid\":%ld,\"status\":%d,\"signal\":%d}\n",
-				(long)pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-				WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+			LOG_EVENT(LOG_WARN, "worker_died", LOG_STR("event", "worker_died"),
+				  LOG_INT("pid", pid),
+				  LOG_INT("status", WIFEXITED(status) ? WEXITSTATUS(status) : -1),
+				  LOG_INT("signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0));
 			return;
 		}
 	}
@@ -162,11 +166,9 @@ int supervisor_run(const struct config *cfg, int listen_fd)
 	sigset_t set;
 	int sig;
 
-	p.slots = calloc((size_t)cfg->workers, sizeof(*p.slots));
+	p.slots = xcalloc((size_t)cfg->workers, sizeof(*p.slots));
 	/* Up to one generation of retiring workers per SIGHUP still draining. */
-	p.retiring = calloc((size_t)cfg->workers * 4, sizeof(*p.retiring));
-	if (p.slots == NULL || p.retiring == NULL)
-		abort();
+	p.retiring = xcalloc((size_t)cfg->workers * 4, sizeof(*p.retiring));
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
@@ -176,7 +178,8 @@ int supervisor_run(const struct config *cfg, int listen_fd)
 	sigprocmask(SIG_BLOCK, &set, &p.old_mask);
 	/* Request counters shared by every worker: mapped before the first fork. */
 	if (metrics_init(api_routes, api_routes_count) < 0)
-		perror("integrations-api: metrics counters");
+		LOG_EVENT(LOG_ERROR, "cannot map the metrics counters", LOG_STR("event", "metrics_failed"),
+			  LOG_STR("error", strerror(errno)));
 	fill_vacant(&p, time(NULL));
 	for (;;) {
 		sig = sigtimedwait(&set, NULL, &tick);

@@ -3,7 +3,7 @@
 
 #include "http/http.h"
 
-/* Writes one JSON line for a served request to stderr: id, method, path, status, duration, sub. */
+/* Logs one line (base/log) for a served request, msg "request": id, method, path, route, status, duration, sub. */
 void access_log_write(const struct request *req, const struct response *resp, double duration_ms);
 
 #endif
