@@ -8,6 +8,7 @@ const char *const vocab_trust_tiers[] = { "first_party", "vendor_official", "ver
 const char *const vocab_visibilities[] = { "private", "unlisted", "public", NULL };
 const char *const vocab_member_policies[] = { "auto_all", "auto_defaults", "manual", NULL };
 const char *const vocab_retention_tiers[] = { "short", "medium", "long", "none", NULL };
+const char *const vocab_member_modes[] = { "clone", "reference", NULL };
 const char *const vocab_workspace_roles[] = { "owner", "admin", "member", "viewer", NULL };
 const char *const vocab_platform_roles[] = { "platform_admin", "platform_reviewer", NULL };
 const char *const vocab_id_prefixes[] = { "int", "intv", "ent", "entv", "inst", "imem", "sol", NULL };

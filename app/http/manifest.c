@@ -8,7 +8,6 @@
 
 static const char *const member_fields[] = { "slug", "entityId", "mode", "default", "config",
 					     NULL };
-static const char *const modes[] = { "clone", "reference", NULL };
 
 /* A member's slug and its position, sorted to find repeats in O(n log n). */
 struct member_slug {
@@ -87,7 +86,7 @@ static const char *member_validate(struct json_object *member, const char *path,
 			path, v);
 	if (optional_typed(member, "mode", json_type_string, "must be clone or reference", path, v,
 			   &value) &&
-	    value != NULL && !in_list(modes, json_object_get_string(value)))
+	    value != NULL && !vocab_contains(vocab_member_modes, json_object_get_string(value)))
 		validation_add(v, validate_pointer(v->arena, path, "mode"), "must be clone or reference");
 	optional_typed(member, "default", json_type_boolean, "must be a boolean", path, v, &value);
 	optional_typed(member, "config", json_type_object, "must be an object", path, v, &value);

@@ -42,6 +42,12 @@ lint_layers() {
     "$ROOT/tests/lint/layers"
 }
 
+# The vocabularies (docs/architecture.md, "Vocabularies"): app/base/vocab.c, the SQL CHECKs and
+# docs/openapi.yaml agree; --self-test proves the check catches a mismatch in each of them.
+lint_vocab() {
+    "$ROOT/tests/lint/vocab" && "$ROOT/tests/lint/vocab" --self-test
+}
+
 lint_format() {
     local -a files
     mapfile -t files < <(lint_c_files)
@@ -59,7 +65,7 @@ lint_whitespace() {
 
 lint_run() {
     local check failed=()
-    for check in shellcheck layers cppcheck analyzer format whitespace; do
+    for check in shellcheck layers vocab cppcheck analyzer format whitespace; do
         log "lint: $check"
         "lint_$check" || failed+=("$check")
     done

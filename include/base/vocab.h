@@ -17,6 +17,8 @@ extern const char *const vocab_visibilities[];
 extern const char *const vocab_member_policies[];
 /* integrations.retention_tier, integration_installs.retention_tier (OpenAPI RetentionTier). */
 extern const char *const vocab_retention_tiers[];
+/* How a manifest member uses its entity (install_members.mode; OpenAPI manifest member mode). */
+extern const char *const vocab_member_modes[];
 /* A caller's role in a workspace, as the token carries it (core.caller_role). */
 extern const char *const vocab_workspace_roles[];
 /* Platform roles the service gives a meaning to (the SQL functions check them by name). */
