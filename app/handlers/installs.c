@@ -103,7 +103,7 @@ static struct db_stmt detach_stmt = {
  * selectedMemberSlugs goes with memberPolicy manual and only with it: a
  * request shape rule, so a 400 before the database is asked.
  */
-static bool selection_or_reply(struct request *req, struct response *resp)
+static int selection_or_reply(struct request *req, struct response *resp)
 {
 	struct json_object *policy;
 	bool manual = json_object_object_get_ex(req->json, "memberPolicy", &policy) &&
@@ -112,18 +112,18 @@ static bool selection_or_reply(struct request *req, struct response *resp)
 	struct problem_error error = { "/selectedMemberSlugs", NULL };
 
 	if (manual == selected)
-		return true;
+		return 0;
 	error.message = manual ? "is required when memberPolicy is manual"
 			       : "is allowed only when memberPolicy is manual";
 	problem_reply_errors(resp, req, 400, "validation_failed", "the body is not valid", &error, 1);
-	return false;
+	return -1;
 }
 
 void handle_integration_install(struct request *req, struct response *resp)
 {
 	const char *params[] = { req->caller.json, req->path_params[0], req->body };
 
-	if (!selection_or_reply(req, resp))
+	if (selection_or_reply(req, resp) < 0)
 		return;
 	db_reply(req, resp, &install_stmt, params);
 	reply_location(req, resp, "/api/integration-installs");

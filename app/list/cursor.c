@@ -48,10 +48,10 @@ const char *list_cursor_encode(struct arena *a, const unsigned char *key, size_t
 	return out;
 }
 
-static int signature_ok(const unsigned char *key, size_t key_len, const char *cursor)
+static bool signature_ok(const unsigned char *key, size_t key_len, const char *cursor)
 {
 	jwt_t *jwt = NULL;
-	int ok;
+	bool ok;
 
 	ok = jwt_decode(&jwt, cursor, key, (int)key_len) == 0 && jwt != NULL &&
 	     jwt_get_alg(jwt) == JWT_ALG_HS256;

@@ -89,15 +89,15 @@ static const char *operand(struct compiler *c, const struct list_field *f, struc
 }
 
 /* Appends "$n" (and a cast) for value, or reports the parameter limit. */
-static bool param(struct compiler *c, struct strbuf *sql, const char *value, const char *cast,
-		  const char *path)
+static int param(struct compiler *c, struct strbuf *sql, const char *value, const char *cast,
+		 const char *path)
 {
 	if (sql_param(c->params, sql, value) < 0) {
 		problem(c, path, "the filter is too large");
-		return false;
+		return -1;
 	}
 	strbuf_puts(sql, cast);
-	return true;
+	return 0;
 }
 
 /* The left side of a comparison: the column, its sort key for SemVer, folded if insensitive. */

@@ -62,24 +62,24 @@ struct page_request {
 	const char **cursor_values;
 };
 
-static bool parse_limit(struct request *req, struct page_request *p, struct validation *v)
+static int parse_limit(struct request *req, struct page_request *p, struct validation *v)
 {
 	const char *s = request_query(req, "limit");
 	char *end;
 
 	p->limit = LIST_MAX_LIMIT;
 	if (s == NULL)
-		return true;
+		return 0;
 	p->limit = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || p->limit < 1 || p->limit > LIST_MAX_LIMIT) {
 		validation_add(v, "?limit", "must be an integer from 1 to 100");
-		return false;
+		return -1;
 	}
-	return true;
+	return 0;
 }
 
-static bool parse_filter(struct request *req, struct list_query *q, struct page_request *p,
-			 struct validation *v)
+static int parse_filter(struct request *req, struct list_query *q, struct page_request *p,
+			struct validation *v)
 {
 	const char *text = request_query(req, "filter");
 	struct json_object *filter;
@@ -87,23 +87,23 @@ static bool parse_filter(struct request *req, struct list_query *q, struct page_
 
 	p->filter_sql = "true";
 	if (text == NULL)
-		return true;
+		return 0;
 	if (strlen(text) > LIST_MAX_FILTER_BYTES) {
 		validation_add(v, "?filter", "is longer than 8 KiB");
-		return false;
+		return -1;
 	}
 	if (json_parse_strict(text, strlen(text), &filter, &why) < 0) {
 		validation_add(v, "?filter", arena_printf(req->arena, "is not valid JSON: %s", why));
-		return false;
+		return -1;
 	}
 	json_defer_put(req->arena, filter);
 	p->filter_sql = list_filter_compile(req->arena, q->res, filter, q->alias, &q->params, v);
-	return p->filter_sql != NULL;
+	return p->filter_sql != NULL ? 0 : -1;
 }
 
-/* Parses the paging parameters; on a problem writes the 400 and returns false. */
-static bool page_or_reply(struct request *req, struct response *resp, struct list_query *q,
-			  struct page_request *p)
+/* Parses the paging parameters; on a problem writes the 400 and returns -1. */
+static int page_or_reply(struct request *req, struct response *resp, struct list_query *q,
+			 struct page_request *p)
 {
 	struct validation v = { .arena = req->arena };
 	const char *after = request_query(req, "after"), *before = request_query(req, "before");
@@ -111,13 +111,13 @@ static bool page_or_reply(struct request *req, struct response *resp, struct lis
 
 	if (after != NULL && before != NULL)
 		validation_add(&v, "?before", "after and before cannot be used together");
-	if (v.n_errors == 0 && parse_limit(req, p, &v) &&
+	if (v.n_errors == 0 && parse_limit(req, p, &v) == 0 &&
 	    list_order_parse(req->arena, q->res, request_query(req, "orderBy"), &p->order, &v) == 0)
 		parse_filter(req, q, p, &v);
 	if (v.n_errors > 0) {
 		problem_reply_errors(resp, req, 400, "validation_failed",
 				     "the list parameters are not valid", v.errors, v.n_errors);
-		return false;
+		return -1;
 	}
 	parts[0] = q->res->name;
 	parts[1] = p->order.canonical;
@@ -127,7 +127,7 @@ static bool page_or_reply(struct request *req, struct response *resp, struct lis
 	p->cursor = after != NULL ? after : before;
 	p->backwards = before != NULL;
 	if (p->cursor == NULL)
-		return true;
+		return 0;
 	p->cursor_values = arena_calloc(req->arena, p->order.n_keys, sizeof(*p->cursor_values));
 	if (list_cursor_decode(req->arena, req->config->cursor_key, req->config->cursor_key_len,
 			       p->fingerprint, p->cursor, p->cursor_values, p->order.n_keys) < 0 ||
@@ -135,9 +135,9 @@ static bool page_or_reply(struct request *req, struct response *resp, struct lis
 		problem_reply(resp, req, 400, "invalid_cursor",
 			      "the cursor is malformed, tampered with, or belongs to another query "
 			      "(orderBy, filter and shorthands must stay the same)");
-		return false;
+		return -1;
 	}
-	return true;
+	return 0;
 }
 
 /*
@@ -259,7 +259,7 @@ void list_run(struct request *req, struct response *resp, struct list_query *q)
 	PGresult *res;
 
 	memset(&p, 0, sizeof(p));
-	if (!page_or_reply(req, resp, q, &p))
+	if (page_or_reply(req, resp, q, &p) < 0)
 		return;
 	sql = page_sql(req, q, &p);
 	res = db_exec_sql(req, resp, sql, q->params.n, q->params.values, true);

@@ -21,8 +21,8 @@ static bool is_json_media_type(const char *ct)
 	return *ct == '\0' || *ct == ';';
 }
 
-static bool route_or_reply(const struct route *table, size_t n, struct request *req,
-			   struct response *resp, const struct route **route)
+static int route_or_reply(const struct route *table, size_t n, struct request *req,
+			  struct response *resp, const struct route **route)
 {
 	unsigned allowed;
 
@@ -30,46 +30,46 @@ static bool route_or_reply(const struct route *table, size_t n, struct request *
 			      &allowed);
 	req->route = *route;
 	if (*route != NULL)
-		return true;
+		return 0;
 	if (allowed == 0) {
 		problem_reply(resp, req, 404, "not_found", "no such resource");
-		return false;
+		return -1;
 	}
 	problem_reply(resp, req, 405, "method_not_allowed",
 		      arena_printf(req->arena, "%s is not allowed here", req->method_name));
 	response_header(resp, "Allow", route_allow_header(req->arena, allowed));
-	return false;
+	return -1;
 }
 
-static bool auth_or_reply(const struct route *route, struct request *req, struct response *resp,
-			  time_t now)
+static int auth_or_reply(const struct route *route, struct request *req, struct response *resp,
+			 time_t now)
 {
 	const char *why;
 
 	if (route->public)
-		return true;
+		return 0;
 	if (auth_verify(req->config, req->arena, req->authorization, now, &req->caller, &why) == 0)
-		return true;
+		return 0;
 	problem_reply(resp, req, 401, "invalid_token",
 		      arena_printf(req->arena, "the bearer token was refused: %s", why));
 	response_header(resp, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
-	return false;
+	return -1;
 }
 
-static bool query_or_reply(const struct route *route, struct request *req, struct response *resp)
+static int query_or_reply(const struct route *route, struct request *req, struct response *resp)
 {
 	struct validation v = { .arena = req->arena, .n_errors = 0 };
 
 	query_parse(req, route->query_params, &v);
 	if (v.n_errors == 0)
-		return true;
+		return 0;
 	problem_reply_errors(resp, req, 400, "validation_failed", "the query string is not valid",
 			     v.errors, v.n_errors);
-	return false;
+	return -1;
 }
 
 /* Header values that reach the database: entity tags are printable ASCII (RFC 9110). */
-static bool headers_or_reply(struct request *req, struct response *resp)
+static int headers_or_reply(struct request *req, struct response *resp)
 {
 	const char *c;
 
@@ -77,13 +77,13 @@ static bool headers_or_reply(struct request *req, struct response *resp)
 		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e) {
 			problem_reply(resp, req, 400, "validation_failed",
 				      "If-Match must be * or a list of entity tags");
-			return false;
+			return -1;
 		}
 	}
-	return true;
+	return 0;
 }
 
-static bool body_or_reply(const struct route *route, struct request *req, struct response *resp)
+static int body_or_reply(const struct route *route, struct request *req, struct response *resp)
 {
 	struct validation v = { .arena = req->arena, .n_errors = 0 };
 	bool has_body = req->body != NULL && req->body_len > 0;
@@ -91,35 +91,35 @@ static bool body_or_reply(const struct route *route, struct request *req, struct
 
 	if (req->body_too_large) {
 		problem_reply(resp, req, 413, "payload_too_large", "the body is larger than 1 MiB");
-		return false;
+		return -1;
 	}
 	if (!has_body) {
 		if (route->body != BODY_REQUIRED)
-			return true;
+			return 0;
 		problem_reply(resp, req, 400, "validation_failed", "this request needs a JSON body");
-		return false;
+		return -1;
 	}
 	if (route->body == BODY_NONE) {
 		problem_reply(resp, req, 400, "validation_failed", "this request takes no body");
-		return false;
+		return -1;
 	}
 	if (!is_json_media_type(req->content_type)) {
 		problem_reply(resp, req, 415, "unsupported_media_type",
 			      "the body must be sent as application/json");
-		return false;
+		return -1;
 	}
 	if (json_parse_strict(req->body, req->body_len, &req->json, &why) < 0) {
 		problem_reply(resp, req, 400, "invalid_json",
 			      arena_printf(req->arena, "the body is not valid JSON: %s", why));
-		return false;
+		return -1;
 	}
 	json_defer_put(req->arena, req->json);
 	validate_body(route->body_spec, req->json, &v);
 	if (v.n_errors == 0)
-		return true;
+		return 0;
 	problem_reply_errors(resp, req, 400, "validation_failed", "the body is not valid", v.errors,
 			     v.n_errors);
-	return false;
+	return -1;
 }
 
 void dispatch(const struct route *table, size_t n_routes, struct request *req,
@@ -127,9 +127,9 @@ void dispatch(const struct route *table, size_t n_routes, struct request *req,
 {
 	const struct route *route;
 
-	if (!route_or_reply(table, n_routes, req, resp, &route) ||
-	    !auth_or_reply(route, req, resp, now) || !query_or_reply(route, req, resp) ||
-	    !headers_or_reply(req, resp) || !body_or_reply(route, req, resp))
+	if (route_or_reply(table, n_routes, req, resp, &route) < 0 ||
+	    auth_or_reply(route, req, resp, now) < 0 || query_or_reply(route, req, resp) < 0 ||
+	    headers_or_reply(req, resp) < 0 || body_or_reply(route, req, resp) < 0)
 		return;
 	if (req->method == HTTP_POST && req->idempotency_key != NULL && !route->public)
 		idempotency_run(route->handler, req, resp);
