@@ -5,11 +5,10 @@
 
 #include "base/log.h"
 
-void xalloc_die(const char *what, size_t size)
+void xalloc_log_oom(const char *what, size_t size)
 {
 	LOG_EVENT(LOG_ERROR, "out of memory", LOG_STR("event", "out_of_memory"), LOG_STR("in", what),
 		  LOG_INT("bytes", size));
-	abort();
 }
 
 void *xmalloc(size_t size)

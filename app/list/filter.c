@@ -16,6 +16,7 @@ struct compiler {
 	struct validation *v;
 	int conditions;
 	int aliases;
+	size_t n_problems; /* recorded by this compilation (v may keep only the first ones) */
 };
 
 static const char *const scalar_ops[] = { "eq", "neq", "lt", "lte", "gt", "gte", "in", "notIn",
@@ -32,6 +33,7 @@ static bool in_list(const char *const *list, const char *s)
 
 static void problem(struct compiler *c, const char *path, const char *message)
 {
+	c->n_problems++;
 	validation_add(c->v, path, message);
 }
 
@@ -411,9 +413,8 @@ const char *list_filter_compile(struct arena *a, const struct list_resource *res
 {
 	struct compiler c = { .arena = a, .params = params, .v = v };
 	struct strbuf sql;
-	size_t errors_before = v->n_errors;
 
 	strbuf_init(&sql, a);
 	compile_node(&c, &sql, res, filter, alias, "?filter", 1);
-	return v->n_errors == errors_before ? sql.data : NULL;
+	return c.n_problems == 0 ? sql.data : NULL;
 }

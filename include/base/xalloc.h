@@ -2,6 +2,7 @@
 #define INTEGRATIONS_XALLOC_H
 
 #include <stddef.h>
+#include <stdlib.h>
 
 /*
  * Checked allocations of the heap (what outlives a request: configuration, the
@@ -13,7 +14,17 @@ void *xmalloc(size_t size);
 void *xcalloc(size_t count, size_t size);
 char *xstrdup(const char *s);
 
-/* Logs "out of memory" for what (size bytes) and aborts; for allocators of our own. */
-void xalloc_die(const char *what, size_t size);
+/* Logs the line xalloc_die writes: "out of memory" in what (size bytes). */
+void xalloc_log_oom(const char *what, size_t size);
+
+/*
+ * Logs "out of memory" for what (size bytes) and aborts: for allocations of libraries we
+ * cannot do without. Inline so that every caller (and cppcheck) sees it never returns.
+ */
+_Noreturn static inline void xalloc_die(const char *what, size_t size)
+{
+	xalloc_log_oom(what, size);
+	abort();
+}
 
 #endif
