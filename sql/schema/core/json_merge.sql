@@ -5,12 +5,13 @@
 
 /**
  * The JSON Pointer (RFC 6901) of a list of reference tokens: '' for none, else '/' before
- * each token, each escaped (~ → ~0, / → ~1, core.json_pointer_token).
+ * each token, each escaped (~ → ~0, / → ~1, core.json_pointer_token). NULL when a token is.
  */
 create or replace function core.json_pointer(tokens text[]) returns text
 language sql immutable strict parallel safe
 as $$
-    select coalesce(string_agg('/' || core.json_pointer_token(t.token), '' order by t.n), '')
+    select case when array_position(tokens, null) is null
+                then coalesce(string_agg('/' || core.json_pointer_token(t.token), '' order by t.n), '') end
     from unnest(tokens) with ordinality as t (token, n)
 $$;
 
@@ -271,6 +272,10 @@ begin
         end if;
     end if;
 
+    -- Decompressed once here (#> '{}' returns its argument detoasted), not at every -> below.
+    base := base #> '{}';
+    local := local #> '{}';
+    upstream := upstream #> '{}';
     if base = upstream then
         outcome := 'unchanged'; merged := local; conflicts := '[]';
     elsif base = local then
@@ -340,7 +345,8 @@ $$;
 create or replace function core.json_diff(source jsonb, target jsonb) returns jsonb
 language sql immutable strict parallel safe
 as $$
-    select core.json_diff_at('', source, target)
+    -- #> '{}' returns its argument decompressed: once here, not at every -> below.
+    select core.json_diff_at('', source #> '{}', target #> '{}')
 $$;
 
 /**

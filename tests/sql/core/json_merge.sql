@@ -1,7 +1,7 @@
 -- sql/schema/core/json_merge.sql: JSON pointers, the three-way merge (PRODUCT §12), RFC 6902
 -- diff and patch application.
 BEGIN;
-select plan(245);
+select plan(246);
 
 -- One merge as one value: {"outcome", "merged", "conflicts"}.
 create function pg_temp.m(b jsonb, l jsonb, u jsonb, oc text default 'keep_local', res jsonb default '[]')
@@ -239,6 +239,7 @@ select throws_ok($$select pg_temp.m(null, '{}', '{}')$$, '22004', null, 'merge3:
 -- JSON pointers
 select is(core.json_pointer(array['a/b', '~', '', '~1', 'x']), '/a~1b/~0//~01/x', 'json_pointer: escapes ~ then /');
 select is(core.json_pointer('{}'), '', 'json_pointer: no tokens, the root');
+select is(core.json_pointer(array['a', null]), null, 'json_pointer: a null token, no pointer');
 select is(core.json_pointer_tokens('/a~1b/~0//~01/x'), array['a/b', '~', '', '~1', 'x'], 'json_pointer_tokens: unescapes ~1 then ~0');
 select is(core.json_pointer_tokens(''), '{}'::text[], 'json_pointer_tokens: "" is the root');
 select is(core.json_pointer_tokens('/'), array[''], 'json_pointer_tokens: "/" is the empty key');
