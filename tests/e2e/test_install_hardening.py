@@ -1,4 +1,4 @@
-"""Install hardening (sql/013): variables schema patterns the service cannot run in bounded
+"""Install hardening (docs/sql.md): variables schema patterns the service cannot run in bounded
 time and variable names no placeholder can have are refused where the schema is written;
 an install lands only where its destination workspace may read the integration (upgrades
 too, after a grant is revoked); an entity created while an install picks slugs never makes
@@ -47,7 +47,7 @@ def nested_schema(pattern):
 
 
 def legacy_draft_schema(db, integration_id, schema):
-    """Gives a draft the variables schema a row written before sql/013 could hold: without
+    """Gives a draft the variables schema a row written before the rules could hold: without
     the check trigger (the other triggers, its stored representation's included, run)."""
     db.query("begin;"
              " alter table core.integrations disable trigger integrations_variables_schema_update;"
@@ -58,7 +58,7 @@ def legacy_draft_schema(db, integration_id, schema):
 
 def legacy_version_schema(db, version_id, schema):
     """Gives a published version the variables schema snapshot a version published before
-    sql/013 could hold: written without any trigger (versions are otherwise immutable)."""
+    the rules could hold: written without any trigger (versions are otherwise immutable)."""
     db.query("set session_replication_role = replica;"
              " update core.integration_versions set variables_schema_snapshot = :'s'"
              " where id = :'id';", s=json.dumps(schema), id=version_id)
@@ -234,7 +234,7 @@ def spanning(a, key, b):
 
 
 def test_legacy_spanning_variable_name_cannot_break_an_install(api, db, owner, ws):
-    """Before sql/013 this install answered 500: the name's marker replaced the text between
+    """Before the rules this install answered 500: the name's marker replaced the text between
     two members' placeholders, and a member lost its definition."""
     e1 = create_entity(api, owner, kind="schema", slug=new_slug("p"), definition={"a": "{{x}}"})
     e2 = create_entity(api, owner, kind="schema", slug=new_slug("p"), definition={"b": "{{y}}"})

@@ -48,6 +48,12 @@ begin
             message = 'Only an owner, admin or member of the workspace may create entities in it.';
     end if;
 
+    -- Installs pick the slugs of new clones under this lock (core.install_reconcile): taken
+    -- here too, a create either commits before an install looks for free slugs (which then
+    -- sees it and takes the next suffix) or waits for the install (and then finds its slug
+    -- taken: 409), so an install never fails on a slug a create took meanwhile.
+    perform pg_advisory_xact_lock(hashtextextended('install slugs ' || (body ->> 'workspaceId'), 0));
+
     -- ON CONFLICT rather than a lookup first: a concurrent create of the same slug waits for
     -- the other transaction and then lands here too.
     insert into core.entities as t

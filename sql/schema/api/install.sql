@@ -5,19 +5,31 @@
 
 /**
  * The problems of an install's variables (defaults already filled in) against a version's
- * variables schema, as a JSON array of {"path": "/variables/…", "message"}, ordered by path;
- * empty when they fit. A required variable that is missing is named by its path.
+ * variables schema, as a JSON array of {"path": "/variables/…", "message"}, ordered by
+ * path; empty when they fit. A required variable that is missing is named by its path. A
+ * version published before the variables-schema rules may hold more patterns than a schema
+ * may now (core.variables_schema_problems): checking them all could cost seconds per
+ * install, so none is run and the one problem, at /variables, says why (publishing a new
+ * version fixes it).
  */
 create or replace function core.install_variables_problems(schema jsonb, variables jsonb) returns jsonb
 language sql immutable parallel safe
 as $$
-    select coalesce(jsonb_agg(jsonb_build_object(
-                        'path', e.path,
-                        'message', case when e.message = 'is required'
-                                        then 'is required (the variables schema gives no default)'
-                                        else e.message end)
-                    order by e.path, e.message), '[]')
-    from core.json_schema_errors(schema, variables, '/variables') as e
+    select case
+        when jsonb_array_length(jsonb_path_query_array(
+                 schema, 'strict $.**.pattern ? (@.type() == "string")')) > 32
+            then jsonb_build_array(jsonb_build_object(
+                     'path', '/variables',
+                     'message', 'cannot be checked: the version''s variables schema holds more '
+                                || 'than 32 patterns; a new version must be published'))
+        else (select coalesce(jsonb_agg(jsonb_build_object(
+                                  'path', e.path,
+                                  'message', case when e.message = 'is required'
+                                                  then 'is required (the variables schema gives no default)'
+                                                  else e.message end)
+                              order by e.path, e.message), '[]')
+              from core.json_schema_errors(schema, variables, '/variables') as e)
+    end
 $$;
 
 /**
@@ -119,9 +131,11 @@ $$;
  * Returns 201 with the install.
  * Errors, in this order: IN404 the integration does not exist or the caller could not read
  * it even if it were live; IN403 the caller is not owner, admin or member of the
- * workspace; IN410 the integration is soft-deleted; IN422 integrationVersionId is not one
- * of its versions; IN409 no version is published; IN422 with one errors[] entry per
- * problem of: the variables against the version's variables schema (/variables/…), a
+ * workspace; IN403 the workspace itself may not read the integration
+ * (core.integration_readable_by_workspace: a caller who reads it through a grant to one of
+ * their workspaces cannot copy it into another); IN410 the integration is soft-deleted;
+ * IN422 integrationVersionId is not one of its versions; IN409 no version is published;
+ * IN422 with one errors[] entry per problem of: the variables against the version's variables schema (/variables/…), a
  * missing authStateId when the version's auth config type is not none (/authStateId),
  * selectedMemberSlugs naming no member of the version (/selectedMemberSlugs/<n>),
  * parentInstallId not a live install of the workspace (/parentInstallId); INA09 a live root
@@ -161,6 +175,13 @@ begin
         raise exception using
             errcode = 'IN403',
             message = 'Only an owner, admin or member of the workspace may install into it.';
+    end if;
+    if not core.integration_readable_by_workspace(as_live, workspace) then
+        raise exception using
+            errcode = 'IN403',
+            message = format('The workspace %s may not read this integration, so it cannot be installed there: '
+                             || 'install it into its source workspace or a workspace it is granted to '
+                             || '(any workspace when it is public or unlisted).', workspace);
     end if;
     if i.deleted_at is not null then
         raise exception using

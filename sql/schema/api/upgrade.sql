@@ -342,9 +342,11 @@ $$;
  * Returns 200 {"updated", "added", "removed", "skipped"} (slugs).
  * Errors, in this order: IN404 no such install, or no role in its workspace; IN403 a
  * viewer; IN409 the install is uninstalled; IN410 the integration is soft-deleted; IN403
- * the caller may no longer read the integration; IN422 integrationVersionId is not one of
- * its versions; IN422 the variables do not fit the target's variables schema, one errors[]
- * entry per problem (a new required variable without a default is named by its path).
+ * the caller may no longer read the integration; IN403 the install's workspace may no
+ * longer read it (core.integration_readable_by_workspace), dry runs and rollbacks
+ * included; IN422 integrationVersionId is not one of its versions; IN422 the variables do
+ * not fit the target's variables schema, one errors[] entry per problem (a new required
+ * variable without a default is named by its path).
  */
 create or replace function api.install_upgrade(caller jsonb, id text, body jsonb) returns api.reply
 language plpgsql
@@ -371,6 +373,14 @@ begin
     if not core.integration_readable(caller, i) then
         raise exception using
             errcode = 'IN403', message = 'The caller may no longer read the integration.';
+    end if;
+    if not core.integration_readable_by_workspace(i, inst.workspace_id) then
+        raise exception using
+            errcode = 'IN403',
+            message = format('The workspace %s may no longer read this integration (its grant was revoked, '
+                             || 'or it is no longer public or unlisted): the install and its clones stay as '
+                             || 'they are, but it cannot be upgraded until the workspace may read it again.',
+                             inst.workspace_id);
     end if;
     v := core.install_target_version(i, body ->> 'integrationVersionId');
 

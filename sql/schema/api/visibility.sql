@@ -1,6 +1,7 @@
--- Visibility: who may read an integration (core.integration_readable, the by-id read rule),
--- changing its visibility, the platform review of a request to list it publicly, and grants
--- of an integration to other workspaces.
+-- Visibility: who may read an integration (core.integration_readable, the by-id read rule;
+-- core.integration_readable_by_workspace, which workspaces may install it), changing its
+-- visibility, the platform review of a request to list it publicly, and grants of an
+-- integration to other workspaces.
 
 /**
  * Whether the caller may read the integration: any role in its source workspace; otherwise,
@@ -26,6 +27,32 @@ begin
                    from core.integration_grants as g
                    where g.integration_id = i.id
                      and core.caller_role(caller, g.workspace_id) is not null);
+end
+$$;
+
+/**
+ * Whether workspace_id itself may read integration i, whoever asks: it is i's source
+ * workspace, or i is live and public (after review), unlisted, or granted to workspace_id.
+ * What an install copies into a workspace, that workspace must be allowed to read: a
+ * caller who reads a private integration through a grant to one of their workspaces may
+ * not copy it into another one. The by-workspace form of core.integration_readable.
+ */
+create or replace function core.integration_readable_by_workspace(i core.integrations, workspace_id text)
+returns boolean
+language plpgsql stable parallel safe
+as $$
+begin
+    if i.workspace_id = integration_readable_by_workspace.workspace_id then
+        return true;
+    end if;
+    if i.deleted_at is not null then
+        return false;
+    end if;
+    return i.visibility in ('public', 'unlisted')
+        or exists (select
+                   from core.integration_grants as g
+                   where g.integration_id = i.id
+                     and g.workspace_id = integration_readable_by_workspace.workspace_id);
 end
 $$;
 

@@ -88,7 +88,9 @@ $$;
  * and '"' right after a placeholder closes one), '{{' occurs inside strings only, and
  * control characters are always escaped. One regular expression marks the placeholders of
  * string values with E'\x02' name E'\x03', characters the text can hold nowhere else;
- * plain replacements then put in the values, whole strings first.
+ * plain replacements then put in the values, whole strings first. The values are put in
+ * after every placeholder has been marked, so a value that holds '{{name}}' stays as it
+ * is (never filled again); variables whose name no placeholder can have are ignored.
  */
 create or replace function core.placeholders_fill(doc text, variables jsonb) returns text
 language plpgsql immutable parallel safe
@@ -104,7 +106,12 @@ begin
     end if;
     doc := regexp_replace(
         doc, '\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}(?=(?:[^"\\]|\\.)*"(?!:))', E'\x02\\1\x03', 'g');
-    for name, value in select v.key, v.value from jsonb_each(variables) as v loop
+    -- Only names a placeholder can have: any other could match text that spans
+    -- several markers (a name holding E'\x03", "\x02'), so one value would replace several
+    -- strings and the JSON between them. A variables schema cannot declare such a name
+    -- (core.variables_schema_check), but an install's variables may hold one from before.
+    for name, value in select v.key, v.value from jsonb_each(variables) as v
+                       where v.key ~ '^[A-Za-z_][A-Za-z0-9_]*$' loop
         marker := E'\x02' || name || E'\x03';
         if strpos(doc, marker) > 0 then
             inner_text := to_jsonb(case jsonb_typeof(value)

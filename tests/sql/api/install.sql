@@ -2,7 +2,7 @@
 -- child installs), detach, uninstall, purge; and upgrade reconciliation (the reconciliation
 -- table, variables, dry run, second run, rollback), which upgrades the installs made here.
 BEGIN;
-select plan(105);
+select plan(106);
 
 \set author '{"sub": "usr_pgtap_author", "workspaces": {"ws_pgtap_src": "owner"}}'
 \set owner '{"sub": "usr_pgtap_owner", "workspaces": {"ws_pgtap_dst": "owner", "ws_pgtap_all": "owner", "ws_pgtap_def": "owner", "ws_pgtap_man": "owner"}}'
@@ -10,6 +10,7 @@ select plan(105);
 \set member '{"sub": "usr_pgtap_member", "workspaces": {"ws_pgtap_dst": "member"}}'
 \set viewer '{"sub": "usr_pgtap_viewer", "workspaces": {"ws_pgtap_dst": "viewer"}}'
 \set outsider '{"sub": "usr_pgtap_outsider", "workspaces": {"ws_pgtap_out": "owner"}}'
+\set both '{"sub": "usr_pgtap_both", "workspaces": {"ws_pgtap_granted": "member", "ws_pgtap_other": "admin"}}'
 
 \ir ../include/error_detail.sql
 
@@ -613,6 +614,15 @@ select is(array[(select count(*) from core.install_members where install_id in (
                 (select count(*) from core.entities where id = :'det_clone' and source_install_member_id is null
                                                        and deleted_at is null)],
           array[0, 1]::bigint[], 'purge: member rows gone; a detached clone stays, unlinked');
+
+-- Destination workspace: a caller who reads a private integration through a grant to one of
+-- their workspaces cannot install it into another (core.integration_readable_by_workspace).
+insert into core.integrations (id, workspace_id, slug, name, created_by)
+values ('int_00000000000000000000000000d1', 'ws_pgtap_src', 'dest-rule', 'D', 'usr_pgtap_author');
+insert into core.integration_grants (integration_id, workspace_id, granted_by)
+values ('int_00000000000000000000000000d1', 'ws_pgtap_granted', 'usr_pgtap_author');
+select throws_ok(format($$select api.integration_install(%L, 'int_00000000000000000000000000d1', '{"workspaceId": "ws_pgtap_other"}')$$, :'both'),
+                 'IN403', null, 'install into a workspace that may not read it: IN403');
 
 select * from finish();
 ROLLBACK;

@@ -1,6 +1,7 @@
--- sql/schema/api/visibility.sql: visibility, the review of public listings, grants.
+-- sql/schema/api/visibility.sql: visibility, the review of public listings, grants; which
+-- workspaces may read (and so install) an integration.
 BEGIN;
-select plan(21);
+select plan(23);
 
 \set owner_a '{"sub": "usr_pgtap_owner", "workspaces": {"ws_pgtap_a": "owner"}}'
 \set admin_a '{"sub": "usr_pgtap_admin", "workspaces": {"ws_pgtap_a": "admin"}}'
@@ -66,6 +67,23 @@ set local role integrations_api;
 select lives_ok(format('select api.integration_members_preview(%L, %L)', :'owner_a', :'suite'),
                 'callable as integrations_api');
 reset role;
+
+-- Destination workspace (core.integration_readable_by_workspace): which workspaces may read, and
+-- so install, an integration.
+insert into core.integrations (id, workspace_id, slug, name, created_by)
+values ('int_00000000000000000000000000d1', 'ws_pgtap_src', 'dest-rule', 'D', 'usr_pgtap_author');
+insert into core.integration_grants (integration_id, workspace_id, granted_by)
+values ('int_00000000000000000000000000d1', 'ws_pgtap_granted', 'usr_pgtap_author');
+select is(array(select w from unnest(array['ws_pgtap_src', 'ws_pgtap_granted', 'ws_pgtap_other']) as w
+                where core.integration_readable_by_workspace(i, w)),
+          array['ws_pgtap_src', 'ws_pgtap_granted'],
+          'private: the source workspace and grantees only')
+from core.integrations as i where i.id = 'int_00000000000000000000000000d1';
+update core.integrations set visibility = 'unlisted' where id = 'int_00000000000000000000000000d1';
+select is(array(select w from unnest(array['ws_pgtap_src', 'ws_pgtap_granted', 'ws_pgtap_other']) as w
+                where core.integration_readable_by_workspace(i, w)),
+          array['ws_pgtap_src', 'ws_pgtap_granted', 'ws_pgtap_other'], 'unlisted: every workspace')
+from core.integrations as i where i.id = 'int_00000000000000000000000000d1';
 
 select * from finish();
 ROLLBACK;

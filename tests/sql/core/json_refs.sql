@@ -1,7 +1,7 @@
 -- sql/schema/core/json_refs.sql: $ref and placeholder extraction (generated columns), and their
 -- rewriting (pointing $refs at clones, filling placeholders).
 BEGIN;
-select plan(11);
+select plan(14);
 
 -- $ref and placeholder extraction
 select is(core.entity_refs('{"a": {"$ref": "ent_00000000000000000000000000b2"},
@@ -89,6 +89,15 @@ select is(core.placeholders_fill(
           'placeholders: whole strings take the JSON value, inner ones the text, unset ones null or nothing; keys untouched; no recursion');
 select is(core.placeholders_fill('{"a": "no placeholders"}', '{"a": 1}'), '{"a": "no placeholders"}',
           'placeholders: text without any is returned as it is');
+
+-- Placeholders: only names a placeholder can have are filled; values are not filled again
+select is(core.placeholders_fill('["<{{x}}>", "{{y}}"]', jsonb_build_object('x', E'\x02y\x03', 'y', 1))::jsonb,
+          jsonb_build_array(E'<\x02y\x03>', 1), 'a value holding marker characters is not filled');
+select is(core.placeholders_fill('[{"a": "{{x}}"}, {"b": "{{y}}"}]',
+                                 jsonb_build_object(E'x\x03"}, {"b": "\x02y', 5))::jsonb,
+          '[{"a": null}, {"b": null}]', 'a name spanning two markers is ignored');
+select is(core.placeholders_fill('[{"a": "{{x}}", "b": "<{{y}}>"}]', '{"x": "{{y}}", "y": "}}\""}')::jsonb,
+          '[{"a": "{{y}}", "b": "<}}\">"}]', 'a value holding a placeholder is not filled again');
 
 select * from finish();
 ROLLBACK;
