@@ -161,8 +161,8 @@ static int check_lifetime(const struct config *cfg, struct json_object *claims, 
 	return 0;
 }
 
-static int check_registered_claims(const struct config *cfg, struct json_object *claims,
-				   time_t now, int64_t *exp_out, int64_t *nbf_out, const char **why)
+static int check_registered_claims(const struct config *cfg, struct json_object *claims, time_t now,
+				   int64_t *exp_out, int64_t *nbf_out, const char **why)
 {
 	int64_t exp, nbf;
 	const char *iss;
@@ -225,7 +225,8 @@ static int build_caller(struct arena *a, struct json_object *claims, struct call
 		*why = "roles not an array";
 		return -1;
 	}
-	ws_ids = arena_calloc(a, (size_t)json_object_object_length(workspaces) + 1, sizeof(*ws_ids));
+	ws_ids = arena_calloc(a, (size_t)json_object_object_length(workspaces) + 1,
+			      sizeof(*ws_ids));
 	strbuf_init(&sb, a);
 	strbuf_puts(&sb, "{\"sub\":");
 	strbuf_json_string(&sb, sub);

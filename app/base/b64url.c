@@ -50,7 +50,8 @@ void b64url_encode(const unsigned char *in, size_t len, char *out)
 	char *o = out;
 
 	for (i = 0; i + 2 < len; i += 3) {
-		unsigned long v = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 | in[i + 2];
+		unsigned long v = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 |
+				  in[i + 2];
 
 		*o++ = alphabet[v >> 18 & 63];
 		*o++ = alphabet[v >> 12 & 63];

@@ -79,17 +79,20 @@ static int load_keys(struct config *cfg, char *err, size_t errlen)
 	if (spec == NULL || *spec == '\0')
 		return 0;
 	copy = xstrdup(spec);
-	for (entry = strtok_r(copy, ",", &save); entry != NULL; entry = strtok_r(NULL, ",", &save)) {
+	for (entry = strtok_r(copy, ",", &save); entry != NULL;
+	     entry = strtok_r(NULL, ",", &save)) {
 		char *alg = strchr(entry, ':');
 		char *path = alg != NULL ? strchr(alg + 1, ':') : NULL;
 		struct jwt_public_key *k;
 
 		if (path == NULL || alg == entry) {
-			snprintf(err, errlen, "INTEGRATIONS_JWT_KEYS entry '%s' is not kid:ALG:path", entry);
+			snprintf(err, errlen,
+				 "INTEGRATIONS_JWT_KEYS entry '%s' is not kid:ALG:path", entry);
 			goto out;
 		}
 		if (cfg->n_keys == CONFIG_MAX_KEYS) {
-			snprintf(err, errlen, "INTEGRATIONS_JWT_KEYS has more than %d keys", CONFIG_MAX_KEYS);
+			snprintf(err, errlen, "INTEGRATIONS_JWT_KEYS has more than %d keys",
+				 CONFIG_MAX_KEYS);
 			goto out;
 		}
 		*alg++ = '\0';
@@ -100,14 +103,16 @@ static int load_keys(struct config *cfg, char *err, size_t errlen)
 		} else if (strcmp(alg, "ES256") == 0) {
 			k->alg = JWT_KEY_ES256;
 		} else {
-			snprintf(err, errlen, "key '%s': algorithm %s is not RS256 or ES256", entry, alg);
+			snprintf(err, errlen, "key '%s': algorithm %s is not RS256 or ES256", entry,
+				 alg);
 			goto out;
 		}
 		k->pem = read_file(path, &k->pem_len);
 		if (k->pem == NULL || strstr((char *)k->pem, "PUBLIC KEY-----") == NULL) {
 			free(k->pem);
 			k->pem = NULL;
-			snprintf(err, errlen, "key '%s': %s is not a readable PEM public key", entry, path);
+			snprintf(err, errlen, "key '%s': %s is not a readable PEM public key",
+				 entry, path);
 			goto out;
 		}
 		k->kid = xstrdup(entry);
@@ -131,7 +136,8 @@ static int load_cursor_key(struct config *cfg, char *err, size_t errlen)
 	size_t i;
 
 	if (key != NULL && file != NULL) {
-		snprintf(err, errlen, "set INTEGRATIONS_CURSOR_KEY or INTEGRATIONS_CURSOR_KEY_FILE, "
+		snprintf(err, errlen,
+			 "set INTEGRATIONS_CURSOR_KEY or INTEGRATIONS_CURSOR_KEY_FILE, "
 			 "not both");
 		return -1;
 	}
@@ -149,7 +155,8 @@ static int load_cursor_key(struct config *cfg, char *err, size_t errlen)
 			cfg->cursor_key[cfg->cursor_key_len - 1] == '\r'))
 			cfg->cursor_key[--cfg->cursor_key_len] = '\0';
 	} else {
-		snprintf(err, errlen, "INTEGRATIONS_CURSOR_KEY (or INTEGRATIONS_CURSOR_KEY_FILE) is not "
+		snprintf(err, errlen,
+			 "INTEGRATIONS_CURSOR_KEY (or INTEGRATIONS_CURSOR_KEY_FILE) is not "
 			 "set: list cursors need a key of their own");
 		return -1;
 	}
@@ -200,14 +207,17 @@ static int check_production(const struct config *cfg, char *err, size_t errlen)
 		return 0;
 	if (cfg->hs256_secret != NULL &&
 	    (cfg->hs256_secret_len < 32 || strncmp((char *)cfg->hs256_secret, "dev-", 4) == 0)) {
-		snprintf(err, errlen, "production refuses a development HS256 secret "
+		snprintf(err, errlen,
+			 "production refuses a development HS256 secret "
 			 "(shorter than 32 bytes or starting with dev-)");
 		return -1;
 	}
 	if (cfg->cursor_key_len < CONFIG_MIN_CURSOR_KEY ||
 	    strncmp((char *)cfg->cursor_key, "dev-", 4) == 0) {
-		snprintf(err, errlen, "production refuses a cursor key shorter than %d bytes or "
-			 "starting with dev- (INTEGRATIONS_CURSOR_KEY)", CONFIG_MIN_CURSOR_KEY);
+		snprintf(err, errlen,
+			 "production refuses a cursor key shorter than %d bytes or "
+			 "starting with dev- (INTEGRATIONS_CURSOR_KEY)",
+			 CONFIG_MIN_CURSOR_KEY);
 		return -1;
 	}
 	return 0;
@@ -234,12 +244,14 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 	    parse_int_env("INTEGRATIONS_SOCKET_MODE", 0660, 0, 0777, 8, &cfg->socket_mode, err,
 			  errlen) < 0 ||
 	    parse_int_env("INTEGRATIONS_JWT_MAX_LIFETIME", CONFIG_JWT_MAX_LIFETIME_DEFAULT, 60,
-			  CONFIG_JWT_MAX_LIFETIME_LIMIT, 10, &cfg->jwt_max_lifetime, err, errlen) < 0 ||
+			  CONFIG_JWT_MAX_LIFETIME_LIMIT, 10, &cfg->jwt_max_lifetime, err,
+			  errlen) < 0 ||
 	    load_secret(cfg, err, errlen) < 0 || load_keys(cfg, err, errlen) < 0 ||
 	    load_cursor_key(cfg, err, errlen) < 0 || check_production(cfg, err, errlen) < 0)
 		return -1;
 	if (cfg->hs256_secret == NULL && cfg->n_keys == 0) {
-		snprintf(err, errlen, "no token can be verified: set INTEGRATIONS_JWT_SECRET "
+		snprintf(err, errlen,
+			 "no token can be verified: set INTEGRATIONS_JWT_SECRET "
 			 "or INTEGRATIONS_JWT_KEYS");
 		return -1;
 	}

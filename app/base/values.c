@@ -169,7 +169,8 @@ static bool identifiers(const char **p, bool prerelease)
 		}
 		if (*p == start)
 			return false;
-		if (prerelease && all_digits && ((start[0] == '0' && *p - start > 1) || *p - start > 20))
+		if (prerelease && all_digits &&
+		    ((start[0] == '0' && *p - start > 1) || *p - start > 20))
 			return false;
 		if (**p != '.')
 			return true;

@@ -11,7 +11,9 @@ const char *const vocab_retention_tiers[] = { "short", "medium", "long", "none",
 const char *const vocab_member_modes[] = { "clone", "reference", NULL };
 const char *const vocab_workspace_roles[] = { "owner", "admin", "member", "viewer", NULL };
 const char *const vocab_platform_roles[] = { "platform_admin", "platform_reviewer", NULL };
-const char *const vocab_id_prefixes[] = { "int", "intv", "ent", "entv", "inst", "imem", "sol", NULL };
+const char *const vocab_id_prefixes[] = {
+	"int", "intv", "ent", "entv", "inst", "imem", "sol", NULL
+};
 
 bool vocab_contains(const char *const *values, const char *s)
 {

@@ -7,8 +7,8 @@
 
 void xalloc_log_oom(const char *what, size_t size)
 {
-	LOG_EVENT(LOG_ERROR, "out of memory", LOG_STR("event", "out_of_memory"), LOG_STR("in", what),
-		  LOG_INT("bytes", size));
+	LOG_EVENT(LOG_ERROR, "out of memory", LOG_STR("event", "out_of_memory"),
+		  LOG_STR("in", what), LOG_INT("bytes", size));
 }
 
 void *xmalloc(size_t size)

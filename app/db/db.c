@@ -23,7 +23,8 @@ struct db {
 static void log_notice(void *arg, const char *message)
 {
 	(void)arg;
-	LOG_EVENT(LOG_INFO, "database notice", LOG_STR("event", "db_notice"), LOG_STR("notice", message));
+	LOG_EVENT(LOG_INFO, "database notice", LOG_STR("event", "db_notice"),
+		  LOG_STR("notice", message));
 }
 
 struct db *db_new(const char *conninfo)
@@ -76,10 +77,13 @@ int db_connect(struct db *db)
 	 * overrides them. Over TCP, a peer that vanished (host down, link cut)
 	 * must not hold a worker in a blocked read for the kernel's many minutes.
 	 */
-	const char *keys[] = { "connect_timeout", "application_name", "keepalives_idle",
-			       "keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname",
-			       NULL };
-	const char *values[] = { "2", "integrations-api", "5", "2", "3", "15000", db->conninfo, NULL };
+	const char *keys[] = { "connect_timeout",  "application_name",
+			       "keepalives_idle",  "keepalives_interval",
+			       "keepalives_count", "tcp_user_timeout",
+			       "dbname",           NULL };
+	const char *values[] = {
+		"2", "integrations-api", "5", "2", "3", "15000", db->conninfo, NULL
+	};
 
 	if (db->conn != NULL && connection_alive(db->conn))
 		return 0;
@@ -141,7 +145,8 @@ static void reply_error(const struct request *req, struct response *resp, const 
 			      "the request conflicts with a concurrent change; retry it");
 	} else if (status == 504) {
 		problem_reply(resp, req, status, code,
-			      "the request ran past the database's time budget and was cancelled; nothing changed");
+			      "the request ran past the database's time budget and was cancelled; "
+			      "nothing changed");
 	} else {
 		LOG_EVENT(LOG_ERROR, "unexpected database error", LOG_STR("event", "db_error"),
 			  LOG_STR("requestId", req->request_id != NULL ? req->request_id : ""),
@@ -200,8 +205,10 @@ static PGresult *run(struct request *req, struct response *resp, struct db_stmt 
 			}
 			break;
 		}
-		res = stmt != NULL ? PQexecPrepared(db->conn, stmt->name, n_params, params, NULL, NULL, 0)
-				   : PQexecParams(db->conn, sql, n_params, NULL, params, NULL, NULL, 0);
+		res = stmt != NULL
+			      ? PQexecPrepared(db->conn, stmt->name, n_params, params, NULL, NULL,
+					       0)
+			      : PQexecParams(db->conn, sql, n_params, NULL, params, NULL, NULL, 0);
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 			arena_defer(req->arena, clear_result, res);

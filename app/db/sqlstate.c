@@ -40,7 +40,8 @@ int db_sqlstate_status(const char *sqlstate, const char **code)
 	for (i = 0; sqlstate != NULL && i < sizeof(sqlstate_map) / sizeof(sqlstate_map[0]); i++) {
 		size_t n = strlen(sqlstate_map[i].state);
 
-		if (strncmp(sqlstate, sqlstate_map[i].state, n) == 0 && (n == 2 || sqlstate[n] == '\0')) {
+		if (strncmp(sqlstate, sqlstate_map[i].state, n) == 0 &&
+		    (n == 2 || sqlstate[n] == '\0')) {
 			*code = sqlstate_map[i].code;
 			return sqlstate_map[i].status;
 		}

@@ -15,6 +15,7 @@ void reply_location(struct request *req, struct response *resp, const char *coll
 		return;
 	json_defer_put(req->arena, body);
 	if (json_object_object_get_ex(body, "id", &id) && json_object_is_type(id, json_type_string))
-		response_header(resp, "Location",
-				arena_printf(req->arena, "%s/%s", collection, json_object_get_string(id)));
+		response_header(
+			resp, "Location",
+			arena_printf(req->arena, "%s/%s", collection, json_object_get_string(id)));
 }

@@ -24,20 +24,36 @@ static bool valid_kind(const char *s)
 }
 
 static const struct field_spec entity_create_fields[] = {
-	{ .name = "workspaceId", .type = FIELD_STRING, .flags = FIELD_REQUIRED,
-	  .check = validate_workspace_id, .check_message = "must be a workspace id (ws_…)" },
-	{ .name = "kind", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .check = valid_kind,
+	{ .name = "workspaceId",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_REQUIRED,
+	  .check = validate_workspace_id,
+	  .check_message = "must be a workspace id (ws_…)" },
+	{ .name = "kind",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_REQUIRED,
+	  .check = valid_kind,
 	  .check_message = KIND_MESSAGE },
-	{ .name = "slug", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .check = validate_slug,
+	{ .name = "slug",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_REQUIRED,
+	  .check = validate_slug,
 	  .check_message = "must match ^[a-z0-9][a-z0-9-]{1,62}$" },
-	{ .name = "name", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .max_len = 200,
-	  .check = validate_nonblank, .check_message = "must not be blank" },
+	{ .name = "name",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_REQUIRED,
+	  .max_len = 200,
+	  .check = validate_nonblank,
+	  .check_message = "must not be blank" },
 	{ .name = "definition", .type = FIELD_OBJECT, .flags = FIELD_REQUIRED },
 };
 
 /* kind and slug are fixed at creation: sent here they are unknown fields. */
 static const struct field_spec entity_patch_fields[] = {
-	{ .name = "name", .type = FIELD_STRING, .max_len = 200, .check = validate_nonblank,
+	{ .name = "name",
+	  .type = FIELD_STRING,
+	  .max_len = 200,
+	  .check = validate_nonblank,
 	  .check_message = "must not be blank" },
 	{ .name = "definition", .type = FIELD_OBJECT },
 };
@@ -49,17 +65,18 @@ const struct body_spec entity_patch_body = {
 	entity_patch_fields, sizeof(entity_patch_fields) / sizeof(entity_patch_fields[0])
 };
 
-const char *const entity_list_params[] = { "limit",	   "after", "before",	       "ids",
-					   "filter",	   "orderBy", "workspace_id", "kind",
-					   "name",	   "include_deleted", NULL };
+const char *const entity_list_params[] = {
+	"limit", "after", "before",          "ids", "filter", "orderBy", "workspace_id",
+	"kind",  "name",  "include_deleted", NULL
+};
 
 static struct db_stmt create_stmt = {
-	"entity_create", "select status, body, etag from api.entity_create($1::jsonb, $2::jsonb)", 2,
-	0
+	"entity_create", "select status, body, etag from api.entity_create($1::jsonb, $2::jsonb)",
+	2, 0
 };
-static struct db_stmt get_stmt = {
-	"entity_get", "select status, body, etag from api.entity_get($1::jsonb, $2)", 2, 0
-};
+static struct db_stmt get_stmt = { "entity_get",
+				   "select status, body, etag from api.entity_get($1::jsonb, $2)",
+				   2, 0 };
 static struct db_stmt patch_stmt = {
 	"entity_patch", "select status, body, etag from api.entity_patch($1::jsonb, $2, $3::jsonb)",
 	3, 0
@@ -96,7 +113,8 @@ void handle_entity_list(struct request *req, struct response *resp)
 	struct validation v = { .arena = req->arena };
 	struct list_query q;
 	struct list_common common;
-	const char *workspace = request_query(req, "workspace_id"), *kind = request_query(req, "kind");
+	const char *workspace = request_query(req, "workspace_id"),
+		   *kind = request_query(req, "kind");
 	const char *name = request_query(req, "name");
 
 	list_common_parse(req, "ent", "an entity", &common, &v);

@@ -41,14 +41,16 @@ void handle_readyz(struct request *req, struct response *resp)
 	long missing;
 
 	if (res == NULL) {
-		not_ready(req, resp, "the database is unavailable or the migrations table cannot be read");
+		not_ready(req, resp,
+			  "the database is unavailable or the migrations table cannot be read");
 		return;
 	}
 	missing = PQntuples(res) == 1 ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : -1;
 	if (missing != 0) {
 		not_ready(req, resp,
 			  arena_printf(req->arena,
-				       "%ld of the %d migrations and %d schema files this build expects are not applied",
+				       "%ld of the %d migrations and %d schema files this build "
+				       "expects are not applied",
 				       missing, MIGRATIONS_COUNT, SCHEMA_COUNT));
 		return;
 	}

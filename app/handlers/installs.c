@@ -38,23 +38,41 @@ static void check_member_slugs(struct json_object *value, const char *path, stru
 }
 
 static const struct field_spec install_fields[] = {
-	{ .name = "workspaceId", .type = FIELD_STRING, .flags = FIELD_REQUIRED,
-	  .check = validate_workspace_id, .check_message = "must be a workspace id (ws_…)" },
-	{ .name = "integrationVersionId", .type = FIELD_STRING, .flags = FIELD_NULLABLE,
-	  .check = valid_version_id, .check_message = "must be an integration version id (intv_…)" },
+	{ .name = "workspaceId",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_REQUIRED,
+	  .check = validate_workspace_id,
+	  .check_message = "must be a workspace id (ws_…)" },
+	{ .name = "integrationVersionId",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_NULLABLE,
+	  .check = valid_version_id,
+	  .check_message = "must be an integration version id (intv_…)" },
 	{ .name = "variables", .type = FIELD_OBJECT },
-	{ .name = "authStateId", .type = FIELD_STRING, .flags = FIELD_NULLABLE, .max_len = 200,
-	  .check = validate_nonblank, .check_message = "must not be blank" },
-	{ .name = "memberPolicy", .type = FIELD_STRING, .enum_values = vocab_member_policies,
+	{ .name = "authStateId",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_NULLABLE,
+	  .max_len = 200,
+	  .check = validate_nonblank,
+	  .check_message = "must not be blank" },
+	{ .name = "memberPolicy",
+	  .type = FIELD_STRING,
+	  .enum_values = vocab_member_policies,
 	  .check_message = "must be one of auto_all, auto_defaults, manual" },
-	{ .name = "parentInstallId", .type = FIELD_STRING, .flags = FIELD_NULLABLE,
-	  .check = valid_install_id, .check_message = "must be an install id (inst_…)" },
+	{ .name = "parentInstallId",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_NULLABLE,
+	  .check = valid_install_id,
+	  .check_message = "must be an install id (inst_…)" },
 	{ .name = "selectedMemberSlugs", .type = FIELD_ARRAY, .check_json = check_member_slugs },
 };
 
 static const struct field_spec upgrade_fields[] = {
-	{ .name = "integrationVersionId", .type = FIELD_STRING, .flags = FIELD_NULLABLE,
-	  .check = valid_version_id, .check_message = "must be an integration version id (intv_…)" },
+	{ .name = "integrationVersionId",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_NULLABLE,
+	  .check = valid_version_id,
+	  .check_message = "must be an integration version id (intv_…)" },
 	{ .name = "variables", .type = FIELD_OBJECT },
 	{ .name = "dryRun", .type = FIELD_BOOL },
 };
@@ -65,24 +83,24 @@ static const struct field_spec detach_fields[] = {
 
 const struct body_spec install_body = { install_fields,
 					sizeof(install_fields) / sizeof(install_fields[0]) };
-const struct body_spec install_upgrade_body = { upgrade_fields,
-						sizeof(upgrade_fields) / sizeof(upgrade_fields[0]) };
+const struct body_spec install_upgrade_body = { upgrade_fields, sizeof(upgrade_fields) /
+									sizeof(upgrade_fields[0]) };
 const struct body_spec install_member_detach_body = {
 	detach_fields, sizeof(detach_fields) / sizeof(detach_fields[0])
 };
 
-const char *const install_list_params[] = { "limit",	     "after",	       "before",
-					    "ids",	     "filter",	       "orderBy",
-					    "workspace_id", "integration_id", "include_deleted",
-					    NULL };
+const char *const install_list_params[] = {
+	"limit",        "after",          "before",          "ids", "filter", "orderBy",
+	"workspace_id", "integration_id", "include_deleted", NULL
+};
 
 static struct db_stmt install_stmt = {
 	"integration_install",
 	"select status, body, etag from api.integration_install($1::jsonb, $2, $3::jsonb)", 3, 0
 };
-static struct db_stmt get_stmt = {
-	"install_get", "select status, body, etag from api.install_get($1::jsonb, $2)", 2, 0
-};
+static struct db_stmt get_stmt = { "install_get",
+				   "select status, body, etag from api.install_get($1::jsonb, $2)",
+				   2, 0 };
 static struct db_stmt delete_stmt = {
 	"install_delete", "select status, body, etag from api.install_delete($1::jsonb, $2)", 2, 0
 };
@@ -115,7 +133,8 @@ static int selection_or_reply(struct request *req, struct response *resp)
 		return 0;
 	error.message = manual ? "is required when memberPolicy is manual"
 			       : "is allowed only when memberPolicy is manual";
-	problem_reply_errors(resp, req, 400, "validation_failed", "the body is not valid", &error, 1);
+	problem_reply_errors(resp, req, 400, "validation_failed", "the body is not valid", &error,
+			     1);
 	return -1;
 }
 

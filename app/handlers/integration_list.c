@@ -8,10 +8,11 @@
 #include "http/problem.h"
 #include "http/route.h"
 
-const char *const integration_list_params[] = {
-	"limit", "after", "before", "ids", "filter", "orderBy", "workspace_id", "publisher",
-	"visibility", "trust_tier", "created_by", "retention_tier", "name", "include_deleted", NULL
-};
+const char *const integration_list_params[] = { "limit",        "after",           "before",
+						"ids",          "filter",          "orderBy",
+						"workspace_id", "publisher",       "visibility",
+						"trust_tier",   "created_by",      "retention_tier",
+						"name",         "include_deleted", NULL };
 
 static const struct {
 	const char *param;
@@ -21,11 +22,9 @@ static const struct {
 	{ "workspace_id", "workspace_id", NULL },
 	{ "publisher", "publisher", NULL },
 	{ "visibility", "visibility", vocab_visibilities },
-	{ "trust_tier", "trust_tier",
-	  vocab_trust_tiers },
+	{ "trust_tier", "trust_tier", vocab_trust_tiers },
 	{ "created_by", "created_by", NULL },
-	{ "retention_tier", "retention_tier",
-	  vocab_retention_tiers },
+	{ "retention_tier", "retention_tier", vocab_retention_tiers },
 };
 
 static bool allowed_value(const char *const *allowed, const char *v)
@@ -49,21 +48,24 @@ static void integration_scope(struct list_query *q, const char *ids_param, bool 
 	static const char public_live[] = "i.visibility = 'public' and i.deleted_at is null";
 	static const char own[] = "i.workspace_id = any($1::text[])";
 	/* One array computed once (an InitPlan), not a correlated EXISTS per row. */
-	static const char granted[] = "i.id = any(array(select g.integration_id from "
-				      "core.integration_grants g where g.workspace_id = any($1::text[])))";
+	static const char granted[] =
+		"i.id = any(array(select g.integration_id from "
+		"core.integration_grants g where g.workspace_id = any($1::text[])))";
 	struct arena *a = q->scope.arena;
 
 	q->scope_parts[q->n_scope_parts++] = public_live;
-	q->scope_parts[q->n_scope_parts++] =
-		arena_printf(a, "%s and not (%s)%s", own, public_live,
-			     include_deleted ? "" : " and i.deleted_at is null");
-	q->scope_parts[q->n_scope_parts++] =
-		arena_printf(a, "%s and i.deleted_at is null and i.visibility <> 'public' and not (%s)",
-			     granted, own);
+	q->scope_parts[q->n_scope_parts++] = arena_printf(
+		a, "%s and not (%s)%s", own, public_live,
+		include_deleted ? "" : " and i.deleted_at is null");
+	q->scope_parts[q->n_scope_parts++] = arena_printf(
+		a, "%s and i.deleted_at is null and i.visibility <> 'public' and not (%s)", granted,
+		own);
 	if (ids_param != NULL)
 		q->scope_parts[q->n_scope_parts++] = arena_printf(
-			a, "i.visibility = 'unlisted' and i.deleted_at is null and i.id = any(%s::text[]) "
-			   "and not (%s) and not (%s)",
+			a,
+			"i.visibility = 'unlisted' and i.deleted_at is null and i.id = "
+			"any(%s::text[]) "
+			"and not (%s) and not (%s)",
 			ids_param, own, granted);
 	if (ids_param != NULL)
 		strbuf_printf(&q->common, " and i.id = any(%s::text[])", ids_param);
@@ -94,8 +96,9 @@ void handle_integration_list(struct request *req, struct response *resp)
 		const char *value = request_query(req, equality_shorthands[i].param);
 
 		if (value != NULL && !allowed_value(equality_shorthands[i].allowed, value))
-			validation_add(&v, arena_printf(req->arena, "?%s", equality_shorthands[i].param),
-				       "is not one of the field's values");
+			validation_add(
+				&v, arena_printf(req->arena, "?%s", equality_shorthands[i].param),
+				"is not one of the field's values");
 	}
 	if (v.n_errors > 0) {
 		problem_reply_errors(resp, req, 400, "validation_failed",
@@ -108,8 +111,8 @@ void handle_integration_list(struct request *req, struct response *resp)
 		const char *value = request_query(req, equality_shorthands[i].param);
 
 		if (value != NULL)
-			list_query_equals(&q, equality_shorthands[i].param, equality_shorthands[i].column,
-					  value);
+			list_query_equals(&q, equality_shorthands[i].param,
+					  equality_shorthands[i].column, value);
 	}
 	if (name != NULL)
 		list_query_contains(&q, &q.common, "name", "name", name);

@@ -9,7 +9,10 @@
 #include "base/values.h"
 
 static const struct field_spec publish_fields[] = {
-	{ .name = "version", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .check = value_is_semver,
+	{ .name = "version",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_REQUIRED,
+	  .check = value_is_semver,
 	  .check_message = "must be a SemVer 2.0 version: MAJOR.MINOR.PATCH[-prerelease][+build]" },
 	{ .name = "changelog", .type = FIELD_STRING, .flags = FIELD_NULLABLE, .max_len = 20000 },
 };
@@ -18,8 +21,7 @@ const struct body_spec integration_publish_body = {
 	publish_fields, sizeof(publish_fields) / sizeof(publish_fields[0])
 };
 
-const char *const version_list_params[] = { "limit", "after", "before", "filter", "orderBy",
-					    NULL };
+const char *const version_list_params[] = { "limit", "after", "before", "filter", "orderBy", NULL };
 
 static struct db_stmt publish_stmt = {
 	"integration_publish",
@@ -34,11 +36,10 @@ static struct db_stmt preview_stmt = {
 	"select status, body, etag from api.integration_members_preview($1::jsonb, $2)", 2, 0
 };
 /* No row, or false: the caller may not read the integration (or there is none). */
-static struct db_stmt readable_stmt = {
-	"integration_readable",
-	"select core.integration_readable($1::jsonb, i) from core.integrations as i where i.id = $2",
-	2, 0
-};
+static struct db_stmt readable_stmt = { "integration_readable",
+					"select core.integration_readable($1::jsonb, i) from "
+					"core.integrations as i where i.id = $2",
+					2, 0 };
 
 void handle_integration_publish(struct request *req, struct response *resp)
 {

@@ -8,16 +8,25 @@
 static const char *const decisions[] = { "approve", "reject", NULL };
 
 static const struct field_spec visibility_fields[] = {
-	{ .name = "visibility", .type = FIELD_STRING, .flags = FIELD_REQUIRED,
-	  .enum_values = vocab_visibilities, .check_message = "must be private, unlisted or public" },
+	{ .name = "visibility",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_REQUIRED,
+	  .enum_values = vocab_visibilities,
+	  .check_message = "must be private, unlisted or public" },
 };
 static const struct field_spec review_fields[] = {
-	{ .name = "decision", .type = FIELD_STRING, .flags = FIELD_REQUIRED,
-	  .enum_values = decisions, .check_message = "must be approve or reject" },
+	{ .name = "decision",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_REQUIRED,
+	  .enum_values = decisions,
+	  .check_message = "must be approve or reject" },
 };
 static const struct field_spec grant_fields[] = {
-	{ .name = "workspaceId", .type = FIELD_STRING, .flags = FIELD_REQUIRED,
-	  .check = validate_workspace_id, .check_message = "must be a workspace id (ws_…)" },
+	{ .name = "workspaceId",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_REQUIRED,
+	  .check = validate_workspace_id,
+	  .check_message = "must be a workspace id (ws_…)" },
 };
 
 const struct body_spec integration_visibility_body = {
@@ -26,14 +35,13 @@ const struct body_spec integration_visibility_body = {
 const struct body_spec integration_review_body = {
 	review_fields, sizeof(review_fields) / sizeof(review_fields[0])
 };
-const struct body_spec integration_grant_body = {
-	grant_fields, sizeof(grant_fields) / sizeof(grant_fields[0])
-};
+const struct body_spec integration_grant_body = { grant_fields,
+						  sizeof(grant_fields) / sizeof(grant_fields[0]) };
 
 static struct db_stmt visibility_stmt = {
 	"integration_set_visibility",
-	"select status, body, etag from api.integration_set_visibility($1::jsonb, $2, $3::jsonb)", 3,
-	0
+	"select status, body, etag from api.integration_set_visibility($1::jsonb, $2, $3::jsonb)",
+	3, 0
 };
 static struct db_stmt review_stmt = {
 	"integration_review",
@@ -41,7 +49,8 @@ static struct db_stmt review_stmt = {
 };
 static struct db_stmt grant_create_stmt = {
 	"integration_grant_create",
-	"select status, body, etag from api.integration_grant_create($1::jsonb, $2, $3::jsonb)", 3, 0
+	"select status, body, etag from api.integration_grant_create($1::jsonb, $2, $3::jsonb)", 3,
+	0
 };
 static struct db_stmt grant_list_stmt = {
 	"integration_grant_list",
@@ -76,7 +85,8 @@ void handle_integration_grant_create(struct request *req, struct response *resp)
 	if (resp->status == 201 && json_object_object_get_ex(req->json, "workspaceId", &workspace))
 		response_header(resp, "Location",
 				arena_printf(req->arena, "/api/integrations/%s/grants/%s",
-					     req->path_params[0], json_object_get_string(workspace)));
+					     req->path_params[0],
+					     json_object_get_string(workspace)));
 }
 
 void handle_integration_grant_list(struct request *req, struct response *resp)

@@ -42,8 +42,8 @@ enum http_method http_method_parse(const char *name)
 		const char *name;
 		enum http_method method;
 	} methods[] = {
-		{ "GET", HTTP_GET },	   { "POST", HTTP_POST }, { "PATCH", HTTP_PATCH },
-		{ "DELETE", HTTP_DELETE }, { "PUT", HTTP_PUT },	  { "HEAD", HTTP_HEAD },
+		{ "GET", HTTP_GET },         { "POST", HTTP_POST }, { "PATCH", HTTP_PATCH },
+		{ "DELETE", HTTP_DELETE },   { "PUT", HTTP_PUT },   { "HEAD", HTTP_HEAD },
 		{ "OPTIONS", HTTP_OPTIONS },
 	};
 	size_t i;
@@ -57,23 +57,41 @@ enum http_method http_method_parse(const char *name)
 const char *http_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 412: return "Precondition Failed";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Internal Server Error";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 412:
+		return "Precondition Failed";
+	case 413:
+		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
+	case 429:
+		return "Too Many Requests";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Internal Server Error";
 	}
 }

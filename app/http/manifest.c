@@ -6,8 +6,9 @@
 
 #include "base/vocab.h"
 
-static const char *const member_fields[] = { "slug", "entityId", "mode", "default", "config",
-					     NULL };
+static const char *const member_fields[] = {
+	"slug", "entityId", "mode", "default", "config", NULL
+};
 
 /* A member's slug and its position, sorted to find repeats in O(n log n). */
 struct member_slug {
@@ -80,14 +81,15 @@ static const char *member_validate(struct json_object *member, const char *path,
 		if (!in_list(member_fields, key))
 			validation_add(v, validate_pointer(v->arena, path, key), "unknown field");
 	}
-	slug = required_string(member, "slug", validate_slug, "must match ^[a-z0-9][a-z0-9-]{1,62}$",
-			       path, v);
-	required_string(member, "entityId", entity_id, "must be an entity id (ent_ + 28 hex digits)",
-			path, v);
+	slug = required_string(member, "slug", validate_slug,
+			       "must match ^[a-z0-9][a-z0-9-]{1,62}$", path, v);
+	required_string(member, "entityId", entity_id,
+			"must be an entity id (ent_ + 28 hex digits)", path, v);
 	if (optional_typed(member, "mode", json_type_string, "must be clone or reference", path, v,
 			   &value) &&
 	    value != NULL && !vocab_contains(vocab_member_modes, json_object_get_string(value)))
-		validation_add(v, validate_pointer(v->arena, path, "mode"), "must be clone or reference");
+		validation_add(v, validate_pointer(v->arena, path, "mode"),
+			       "must be clone or reference");
 	optional_typed(member, "default", json_type_boolean, "must be a boolean", path, v, &value);
 	optional_typed(member, "config", json_type_object, "must be an object", path, v, &value);
 	return slug;
@@ -122,8 +124,9 @@ static void report_repeats(struct member_slug *slugs, size_t n_slugs, size_t n_m
 	}
 	for (i = 0; i < n_members; i++)
 		if (first[i] != SIZE_MAX)
-			validation_add(v, arena_printf(v->arena, "%s/%zu/slug", members_path, i),
-				       arena_printf(v->arena, "repeats the slug of member %zu", first[i]));
+			validation_add(
+				v, arena_printf(v->arena, "%s/%zu/slug", members_path, i),
+				arena_printf(v->arena, "repeats the slug of member %zu", first[i]));
 }
 
 void manifest_validate(struct json_object *value, const char *path, struct validation *v)
@@ -150,8 +153,9 @@ void manifest_validate(struct json_object *value, const char *path, struct valid
 	n = json_object_array_length(members);
 	slugs = arena_calloc(v->arena, n + 1, sizeof(*slugs));
 	for (i = 0; i < n; i++) {
-		const char *slug = member_validate(json_object_array_get_idx(members, i),
-						   arena_printf(v->arena, "%s/%zu", members_path, i), v);
+		const char *slug = member_validate(
+			json_object_array_get_idx(members, i),
+			arena_printf(v->arena, "%s/%zu", members_path, i), v);
 
 		if (slug != NULL)
 			slugs[n_slugs++] = (struct member_slug){ slug, i };

@@ -99,18 +99,20 @@ static void render_requests(struct strbuf *out, size_t row)
 	size_t s;
 
 	for (s = 0; s < STATUS_SLOTS; s++) {
-		unsigned long long n =
-			__atomic_load_n(&shared->requests[row * STATUS_SLOTS + s], __ATOMIC_RELAXED);
+		unsigned long long n = __atomic_load_n(&shared->requests[row * STATUS_SLOTS + s],
+						       __ATOMIC_RELAXED);
 
 		if (n == 0)
 			continue;
 		if (s == STATUS_SLOTS - 1)
 			strbuf_printf(out,
-				      "integrations_http_requests_total{method=\"%s\",route=\"%s\",status=\"other\"} %llu\n",
+				      "integrations_http_requests_total{method=\"%s\",route=\"%s\","
+				      "status=\"other\"} %llu\n",
 				      method, route, n);
 		else
 			strbuf_printf(out,
-				      "integrations_http_requests_total{method=\"%s\",route=\"%s\",status=\"%d\"} %llu\n",
+				      "integrations_http_requests_total{method=\"%s\",route=\"%s\","
+				      "status=\"%d\"} %llu\n",
 				      method, route, (int)s + STATUS_MIN, n);
 	}
 }
@@ -128,15 +130,15 @@ void handle_metrics(struct request *req, struct response *resp)
 	resp->status = 200;
 	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	resp->body.len = 0;
-	strbuf_puts(&resp->body,
-		    "# HELP integrations_http_requests_total Requests answered by the workers, by route pattern and status.\n"
-		    "# TYPE integrations_http_requests_total counter\n");
+	strbuf_puts(&resp->body, "# HELP integrations_http_requests_total Requests answered by the "
+				 "workers, by route pattern and status.\n"
+				 "# TYPE integrations_http_requests_total counter\n");
 	for (row = 0; row <= shared->n_routes; row++)
 		render_requests(&resp->body, row);
-	strbuf_puts(&resp->body,
-		    "# HELP integrations_db_errors_total Requests that failed in the database: unavailable (503) or an unexpected SQL error (500).\n"
-		    "# TYPE integrations_db_errors_total counter\n");
+	strbuf_puts(&resp->body, "# HELP integrations_db_errors_total Requests that failed in the "
+				 "database: unavailable (503) or an unexpected SQL error (500).\n"
+				 "# TYPE integrations_db_errors_total counter\n");
 	for (k = 0; k < DB_ERR_KINDS; k++)
-		strbuf_printf(&resp->body, "integrations_db_errors_total{kind=\"%s\"} %llu\n", kinds[k],
-			      __atomic_load_n(&shared->db_errors[k], __ATOMIC_RELAXED));
+		strbuf_printf(&resp->body, "integrations_db_errors_total{kind=\"%s\"} %llu\n",
+			      kinds[k], __atomic_load_n(&shared->db_errors[k], __ATOMIC_RELAXED));
 }

@@ -70,11 +70,13 @@ void query_parse(struct request *req, const char *const *allowed, struct validat
 			value = eq != NULL ? query_decode(req->arena, eq + 1, len - name_len - 1)
 					   : arena_strdup(req->arena, "");
 			if (name == NULL || value == NULL) {
-				validation_add(v, "?", "malformed percent-encoding in the query string");
+				validation_add(v, "?",
+					       "malformed percent-encoding in the query string");
 				return;
 			}
 			/* Everything decoded here may reach the database, which takes UTF-8 only. */
-			if (!value_is_utf8(name, strlen(name)) || !value_is_utf8(value, strlen(value))) {
+			if (!value_is_utf8(name, strlen(name)) ||
+			    !value_is_utf8(value, strlen(value))) {
 				validation_add(v, "?", "the query string is not UTF-8");
 				return;
 			}

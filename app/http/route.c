@@ -68,7 +68,8 @@ const struct route *route_lookup(const struct route *table, size_t n, enum http_
 		if (!pattern_matches(table[i].pattern, segs, n_segs, NULL))
 			continue;
 		/* HEAD is GET without the body (RFC 9110 9.3.2): every GET route answers it. */
-		if (table[i].method == method || (method == HTTP_HEAD && table[i].method == HTTP_GET)) {
+		if (table[i].method == method ||
+		    (method == HTTP_HEAD && table[i].method == HTTP_GET)) {
 			pattern_matches(table[i].pattern, segs, n_segs, params);
 			return &table[i];
 		}
@@ -84,8 +85,8 @@ const char *route_allow_header(struct arena *a, unsigned allowed)
 	static const struct {
 		enum http_method m;
 		const char *name;
-	} order[] = { { HTTP_GET, "GET" },     { HTTP_HEAD, "HEAD" },	  { HTTP_POST, "POST" },
-		      { HTTP_PUT, "PUT" },     { HTTP_PATCH, "PATCH" }, { HTTP_DELETE, "DELETE" } };
+	} order[] = { { HTTP_GET, "GET" }, { HTTP_HEAD, "HEAD" },   { HTTP_POST, "POST" },
+		      { HTTP_PUT, "PUT" }, { HTTP_PATCH, "PATCH" }, { HTTP_DELETE, "DELETE" } };
 	struct strbuf sb;
 	size_t i;
 

@@ -73,22 +73,32 @@ bool validate_http_url(const char *s)
 static const char *type_name(enum field_type t)
 {
 	switch (t) {
-	case FIELD_STRING: return "must be a string";
-	case FIELD_OBJECT: return "must be an object";
-	case FIELD_ARRAY: return "must be an array";
-	case FIELD_BOOL: return "must be a boolean";
-	default: return "must be an integer";
+	case FIELD_STRING:
+		return "must be a string";
+	case FIELD_OBJECT:
+		return "must be an object";
+	case FIELD_ARRAY:
+		return "must be an array";
+	case FIELD_BOOL:
+		return "must be a boolean";
+	default:
+		return "must be an integer";
 	}
 }
 
 static bool type_matches(enum field_type t, struct json_object *value)
 {
 	switch (t) {
-	case FIELD_STRING: return json_object_is_type(value, json_type_string);
-	case FIELD_OBJECT: return json_object_is_type(value, json_type_object);
-	case FIELD_ARRAY: return json_object_is_type(value, json_type_array);
-	case FIELD_BOOL: return json_object_is_type(value, json_type_boolean);
-	default: return json_object_is_type(value, json_type_int);
+	case FIELD_STRING:
+		return json_object_is_type(value, json_type_string);
+	case FIELD_OBJECT:
+		return json_object_is_type(value, json_type_object);
+	case FIELD_ARRAY:
+		return json_object_is_type(value, json_type_array);
+	case FIELD_BOOL:
+		return json_object_is_type(value, json_type_boolean);
+	default:
+		return json_object_is_type(value, json_type_int);
 	}
 }
 
@@ -106,7 +116,8 @@ static void validate_string(const struct field_spec *f, const char *path, struct
 	const char *s = json_object_get_string(value);
 
 	if (f->max_len > 0 && (size_t)json_object_get_string_len(value) > f->max_len)
-		validation_add(v, path, arena_printf(v->arena, "must be at most %zu bytes", f->max_len));
+		validation_add(v, path,
+			       arena_printf(v->arena, "must be at most %zu bytes", f->max_len));
 	else if (f->enum_values != NULL && !in_enum(f->enum_values, s))
 		validation_add(v, path, f->check_message);
 	else if (f->check != NULL && !f->check(s))

@@ -72,7 +72,14 @@ static bool scan_escape(struct scanner *s)
 	if (s->p >= s->end)
 		return fail(s, "unterminated string");
 	switch (*s->p++) {
-	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+	case '"':
+	case '\\':
+	case '/':
+	case 'b':
+	case 'f':
+	case 'n':
+	case 'r':
+	case 't':
 		return true;
 	case 'u':
 		break;
@@ -296,7 +303,8 @@ static size_t count_members(struct json_object *o)
 
 	switch (json_object_get_type(o)) {
 	case json_type_object: {
-		json_object_object_foreach(o, key, child) {
+		json_object_object_foreach(o, key, child)
+		{
 			(void)key;
 			n += 1 + count_members(child);
 		}

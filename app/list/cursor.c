@@ -77,10 +77,11 @@ int list_cursor_decode(struct arena *a, const unsigned char *key, size_t key_len
 	if (len < 0 || json_parse_strict((const char *)raw, (size_t)len, &claims, &why) < 0)
 		return -1;
 	json_defer_put(a, claims);
-	if (!json_object_object_get_ex(claims, "f", &f) || !json_object_is_type(f, json_type_string) ||
+	if (!json_object_object_get_ex(claims, "f", &f) ||
+	    !json_object_is_type(f, json_type_string) ||
 	    strcmp(json_object_get_string(f), fingerprint) != 0 ||
-	    !json_object_object_get_ex(claims, "v", &v) || !json_object_is_type(v, json_type_array) ||
-	    json_object_array_length(v) != n)
+	    !json_object_object_get_ex(claims, "v", &v) ||
+	    !json_object_is_type(v, json_type_array) || json_object_array_length(v) != n)
 		return -1;
 	for (i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(v, i);
@@ -88,7 +89,8 @@ int list_cursor_decode(struct arena *a, const unsigned char *key, size_t key_len
 		if (e == NULL) {
 			values[i] = NULL;
 		} else if (json_object_is_type(e, json_type_string) &&
-			   strlen(json_object_get_string(e)) == (size_t)json_object_get_string_len(e)) {
+			   strlen(json_object_get_string(e)) ==
+				   (size_t)json_object_get_string_len(e)) {
 			values[i] = json_object_get_string(e);
 		} else {
 			return -1;
@@ -112,11 +114,16 @@ static bool value_fits(const struct list_resource *res, const struct list_field 
 	if (value == NULL)
 		return f->nullable;
 	switch (f->type) {
-	case LT_TIMESTAMP: return value_is_pg_timestamp(value) || value_is_timestamp(value);
-	case LT_SEMVER: return value_is_semver_key(value);
-	case LT_ENUM: return in_values(f->enum_values, value);
-	case LT_BOOL: return strcmp(value, "true") == 0 || strcmp(value, "false") == 0;
-	case LT_JSON: return false;
+	case LT_TIMESTAMP:
+		return value_is_pg_timestamp(value) || value_is_timestamp(value);
+	case LT_SEMVER:
+		return value_is_semver_key(value);
+	case LT_ENUM:
+		return in_values(f->enum_values, value);
+	case LT_BOOL:
+		return strcmp(value, "true") == 0 || strcmp(value, "false") == 0;
+	case LT_JSON:
+		return false;
 	case LT_TEXT:
 		if (f == list_field_find(res, "id"))
 			return vocab_valid_id(value, res->id_prefix);

@@ -19,8 +19,8 @@ struct compiler {
 	size_t n_problems; /* recorded by this compilation (v may keep only the first ones) */
 };
 
-static const char *const scalar_ops[] = { "eq", "neq", "lt", "lte", "gt", "gte", "in", "notIn",
-					  "isNull", NULL };
+static const char *const scalar_ops[] = { "eq",  "neq", "lt",    "lte",    "gt",
+					  "gte", "in",  "notIn", "isNull", NULL };
 static const char *const text_ops[] = { "contains", "startsWith", "endsWith", NULL };
 
 static bool in_list(const char *const *list, const char *s)
@@ -40,10 +40,14 @@ static void problem(struct compiler *c, const char *path, const char *message)
 static const char *cast_for(enum list_type t)
 {
 	switch (t) {
-	case LT_TIMESTAMP: return "::timestamptz";
-	case LT_BOOL: return "::boolean";
-	case LT_JSON: return "::jsonb";
-	default: return "::text";
+	case LT_TIMESTAMP:
+		return "::timestamptz";
+	case LT_BOOL:
+		return "::boolean";
+	case LT_JSON:
+		return "::jsonb";
+	default:
+		return "::text";
 	}
 }
 
@@ -171,7 +175,8 @@ static void compile_in(struct compiler *c, struct strbuf *sql, const struct list
 	/* notIn, like neq, also matches nulls. */
 	strbuf_printf(sql, negate ? "(%s is null or not (%s = any(" : "(%s = any(", left, left);
 	if (insensitive)
-		strbuf_puts(sql, "array(select " LIST_FOLD_OPEN "x" LIST_FOLD_CLOSE " from unnest(");
+		strbuf_puts(sql,
+			    "array(select " LIST_FOLD_OPEN "x" LIST_FOLD_CLOSE " from unnest(");
 	else if (f->type == LT_SEMVER)
 		strbuf_puts(sql, "array(select core.semver_key(x) from unnest(");
 	param(c, sql, sql_text_array(c->arena, items, n), "::text[]", path);
@@ -189,8 +194,9 @@ static void compile_op(struct compiler *c, struct strbuf *sql, const struct list
 	static const struct {
 		const char *op;
 		const char *sql;
-	} comparisons[] = { { "eq", " = " }, { "neq", " is distinct from " }, { "lt", " < " },
-			    { "lte", " <= " }, { "gt", " > " },			  { "gte", " >= " } };
+	} comparisons[] = { { "eq", " = " }, { "neq", " is distinct from " },
+			    { "lt", " < " }, { "lte", " <= " },
+			    { "gt", " > " }, { "gte", " >= " } };
 	const char *column = arena_printf(c->arena, "%s.%s", alias, f->column);
 	const char *s;
 	size_t i;
@@ -200,7 +206,8 @@ static void compile_op(struct compiler *c, struct strbuf *sql, const struct list
 			problem(c, path, "must be a boolean");
 			return;
 		}
-		strbuf_printf(sql, "(%s is %snull)", column, json_object_get_boolean(val) ? "" : "not ");
+		strbuf_printf(sql, "(%s is %snull)", column,
+			      json_object_get_boolean(val) ? "" : "not ");
 		return;
 	}
 	if (strcmp(op, "in") == 0 || strcmp(op, "notIn") == 0) {
@@ -209,7 +216,8 @@ static void compile_op(struct compiler *c, struct strbuf *sql, const struct list
 	}
 	if (f->type == LT_JSON) {
 		if (strcmp(op, "hasKey") == 0) {
-			if ((s = operand(c, &(struct list_field){ .type = LT_TEXT }, val, path)) == NULL)
+			if ((s = operand(c, &(struct list_field){ .type = LT_TEXT }, val, path)) ==
+			    NULL)
 				return;
 			strbuf_printf(sql, "(%s ? ", column);
 			param(c, sql, s, "::text", path);
@@ -252,7 +260,8 @@ static bool op_allowed(const struct list_field *f, const char *op)
 		       strcmp(op, "isNull") == 0;
 	if (in_list(scalar_ops, op))
 		return f->type != LT_BOOL || strcmp(op, "eq") == 0 || strcmp(op, "neq") == 0 ||
-		       strcmp(op, "in") == 0 || strcmp(op, "notIn") == 0 || strcmp(op, "isNull") == 0;
+		       strcmp(op, "in") == 0 || strcmp(op, "notIn") == 0 ||
+		       strcmp(op, "isNull") == 0;
 	return f->type == LT_TEXT && in_list(text_ops, op);
 }
 
@@ -345,21 +354,22 @@ static void compile_relation(struct compiler *c, struct strbuf *sql,
 			inner = f;
 		}
 	}
-	if (quantifier == NULL || (strcmp(quantifier, "some") != 0 &&
-				   strcmp(quantifier, "every") != 0 && strcmp(quantifier, "none") != 0)) {
+	if (quantifier == NULL ||
+	    (strcmp(quantifier, "some") != 0 && strcmp(quantifier, "every") != 0 &&
+	     strcmp(quantifier, "none") != 0)) {
 		problem(c, path, "must be {\"some\": …}, {\"every\": …} or {\"none\": …}");
 		return;
 	}
 	child = arena_printf(c->arena, "r%d", ++c->aliases);
 	strbuf_printf(sql, "(%sexists (select 1 from %s %s where %s.%s = %s.id",
-		      strcmp(quantifier, "some") == 0 ? "" : "not ", rel->target->table, child, child,
-		      rel->foreign_key, alias);
+		      strcmp(quantifier, "some") == 0 ? "" : "not ", rel->target->table, child,
+		      child, rel->foreign_key, alias);
 	if (rel->workspace_column != NULL)
 		strbuf_printf(sql, " and %s.%s = any($1::text[])", child, rel->workspace_column);
 	/* every: no related row fails the filter (an unknown result counts as failing). */
 	strbuf_puts(sql, strcmp(quantifier, "every") == 0 ? " and not coalesce(" : " and (");
-	compile_node(c, sql, rel->target, inner, child, validate_pointer(c->arena, path, quantifier),
-		     depth + 1);
+	compile_node(c, sql, rel->target, inner, child,
+		     validate_pointer(c->arena, path, quantifier), depth + 1);
 	strbuf_puts(sql, strcmp(quantifier, "every") == 0 ? ", false)))" : ")))");
 }
 
@@ -408,8 +418,8 @@ static void compile_node(struct compiler *c, struct strbuf *sql, const struct li
 }
 
 const char *list_filter_compile(struct arena *a, const struct list_resource *res,
-				struct json_object *filter, const char *alias, struct sql_params *params,
-				struct validation *v)
+				struct json_object *filter, const char *alias,
+				struct sql_params *params, struct validation *v)
 {
 	struct compiler c = { .arena = a, .params = params, .v = v };
 	struct strbuf sql;

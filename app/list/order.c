@@ -42,7 +42,8 @@ static int parse_key(struct arena *a, const struct list_resource *res, struct js
 	size_t i;
 
 	if (!json_object_is_type(item, json_type_object) || json_object_object_length(item) != 1) {
-		validation_add(v, path, "must be an object with one field: {\"field\": \"direction\"}");
+		validation_add(v, path,
+			       "must be an object with one field: {\"field\": \"direction\"}");
 		return -1;
 	}
 	json_object_object_foreach(item, name, direction)
@@ -51,7 +52,8 @@ static int parse_key(struct arena *a, const struct list_resource *res, struct js
 
 		f = list_field_find(res, name);
 		if (f == NULL || f->type == LT_JSON) {
-			validation_add(v, key_path, f == NULL ? "unknown field" : "not a sortable field");
+			validation_add(v, key_path,
+				       f == NULL ? "unknown field" : "not a sortable field");
 			return -1;
 		}
 		for (i = 0; i < order->n_keys; i++) {
@@ -60,8 +62,9 @@ static int parse_key(struct arena *a, const struct list_resource *res, struct js
 				return -1;
 			}
 		}
-		dir = json_object_is_type(direction, json_type_string) ? json_object_get_string(direction)
-								       : "";
+		dir = json_object_is_type(direction, json_type_string)
+			      ? json_object_get_string(direction)
+			      : "";
 		for (i = 0; i < sizeof(directions) / sizeof(directions[0]); i++) {
 			if (strcmp(directions[i].name, dir) == 0) {
 				order->keys[order->n_keys].field = f;
@@ -71,9 +74,10 @@ static int parse_key(struct arena *a, const struct list_resource *res, struct js
 				return 0;
 			}
 		}
-		validation_add(v, key_path,
-			       "must be asc, desc, asc_nulls_first, asc_nulls_last, desc_nulls_first "
-			       "or desc_nulls_last");
+		validation_add(
+			v, key_path,
+			"must be asc, desc, asc_nulls_first, asc_nulls_last, desc_nulls_first "
+			"or desc_nulls_last");
 	}
 	return -1;
 }
@@ -189,9 +193,12 @@ const char *list_order_columns_sql(struct arena *a, const struct list_order *ord
 static const char *key_cast(const struct list_field *f)
 {
 	switch (f->type) {
-	case LT_TIMESTAMP: return "::timestamptz";
-	case LT_BOOL: return "::boolean";
-	default: return "::text";
+	case LT_TIMESTAMP:
+		return "::timestamptz";
+	case LT_BOOL:
+		return "::boolean";
+	default:
+		return "::text";
 	}
 }
 
@@ -257,9 +264,9 @@ const char *list_keyset_sql(struct arena *a, const struct list_order *order, con
 	size_t i, j;
 
 	if (row_comparable(order, values))
-		return row_comparison(a, order, alias, values,
-				      effective(&order->keys[0], reversed).dir == DIR_ASC ? ">" : "<",
-				      params);
+		return row_comparison(
+			a, order, alias, values,
+			effective(&order->keys[0], reversed).dir == DIR_ASC ? ">" : "<", params);
 	strbuf_init(&sb, a);
 	strbuf_putc(&sb, '(');
 	for (i = 0; i < order->n_keys; i++) {
@@ -289,9 +296,9 @@ const char *list_keyset_complement_sql(struct arena *a, const struct list_order 
 				       struct sql_params *params)
 {
 	if (row_comparable(order, values))
-		return row_comparison(a, order, alias, values,
-				      effective(&order->keys[0], reversed).dir == DIR_ASC ? "<=" : ">=",
-				      params);
+		return row_comparison(
+			a, order, alias, values,
+			effective(&order->keys[0], reversed).dir == DIR_ASC ? "<=" : ">=", params);
 	return arena_printf(a, "not coalesce(%s, false)",
 			    list_keyset_sql(a, order, alias, values, reversed, params));
 }

@@ -49,7 +49,8 @@ void list_query_contains(struct list_query *q, struct strbuf *where, const char 
 void list_query_key(struct list_query *q, const char *name, const char *value)
 {
 	/* Length-prefixed, so no value can pass for another combination of parameters. */
-	strbuf_printf(&q->shorthand_key, "%zu:%s=%zu:%s;", strlen(name), name, strlen(value), value);
+	strbuf_printf(&q->shorthand_key, "%zu:%s=%zu:%s;", strlen(name), name, strlen(value),
+		      value);
 }
 
 struct page_request {
@@ -93,7 +94,8 @@ static int parse_filter(struct request *req, struct list_query *q, struct page_r
 		return -1;
 	}
 	if (json_parse_strict(text, strlen(text), &filter, &why) < 0) {
-		validation_add(v, "?filter", arena_printf(req->arena, "is not valid JSON: %s", why));
+		validation_add(v, "?filter",
+			       arena_printf(req->arena, "is not valid JSON: %s", why));
 		return -1;
 	}
 	json_defer_put(req->arena, filter);
@@ -170,16 +172,17 @@ static const char *page_sql(struct request *req, struct list_query *q, struct pa
 	strbuf_init(&sql, a);
 	strbuf_puts(&sql, "select t.total, t.other, p.* from (select ");
 	for (i = 0; i < n_parts; i++)
-		strbuf_printf(&sql, "%s(select count(*) from %s %s where (%s)%s)", i > 0 ? " + " : "",
-			      q->res->table, q->alias, parts[i], narrowing);
+		strbuf_printf(&sql, "%s(select count(*) from %s %s where (%s)%s)",
+			      i > 0 ? " + " : "", q->res->table, q->alias, parts[i], narrowing);
 	strbuf_puts(&sql, " as total, ");
 	if (keyset == NULL)
 		strbuf_puts(&sql, "false");
 	for (i = 0; keyset != NULL && i < n_parts; i++)
-		strbuf_printf(&sql,
-			      "%sexists (select 1 from %s %s where (%s)%s and %s)", i > 0 ? " or " : "",
-			      q->res->table, q->alias, parts[i], narrowing, before);
-	strbuf_printf(&sql, " as other) t left join lateral (select (%s)::text as body", q->row_json);
+		strbuf_printf(&sql, "%sexists (select 1 from %s %s where (%s)%s and %s)",
+			      i > 0 ? " or " : "", q->res->table, q->alias, parts[i], narrowing,
+			      before);
+	strbuf_printf(&sql, " as other) t left join lateral (select (%s)::text as body",
+		      q->row_json);
 	for (k = 1; k <= p->order.n_keys; k++)
 		strbuf_printf(&sql, ", k%zu", k);
 	strbuf_puts(&sql, " from (");
@@ -211,7 +214,8 @@ static const char *row_cursor(struct request *req, const struct page_request *p,
 	size_t k;
 
 	for (k = 0; k < p->order.n_keys; k++)
-		values[k] = PQgetisnull(res, row, (int)k + 3) ? NULL : PQgetvalue(res, row, (int)k + 3);
+		values[k] = PQgetisnull(res, row, (int)k + 3) ? NULL
+							      : PQgetvalue(res, row, (int)k + 3);
 	return list_cursor_encode(req->arena, req->config->cursor_key, req->config->cursor_key_len,
 				  p->fingerprint, values, p->order.n_keys);
 }
@@ -297,7 +301,8 @@ void list_common_parse(struct request *req, const char *prefix, const char *noun
 {
 	c->include_deleted = request_query(req, "include_deleted");
 	c->deleted_too = c->include_deleted != NULL && strcmp(c->include_deleted, "true") == 0;
-	if (c->include_deleted != NULL && !c->deleted_too && strcmp(c->include_deleted, "false") != 0)
+	if (c->include_deleted != NULL && !c->deleted_too &&
+	    strcmp(c->include_deleted, "false") != 0)
 		validation_add(v, "?include_deleted", "must be true or false");
 	c->ids = request_query(req, "ids");
 	c->ids_array = c->ids != NULL ? list_parse_ids(req->arena, c->ids, prefix, noun, v) : NULL;

@@ -4,7 +4,6 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-
 static const struct list_field version_fields[] = {
 	{ "id", "id", LT_TEXT, false, NULL },
 	{ "integrationId", "integration_id", LT_TEXT, false, NULL },

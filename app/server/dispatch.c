@@ -96,7 +96,8 @@ static int body_or_reply(const struct route *route, struct request *req, struct 
 	if (!has_body) {
 		if (route->body != BODY_REQUIRED)
 			return 0;
-		problem_reply(resp, req, 400, "validation_failed", "this request needs a JSON body");
+		problem_reply(resp, req, 400, "validation_failed",
+			      "this request needs a JSON body");
 		return -1;
 	}
 	if (route->body == BODY_NONE) {

@@ -11,9 +11,9 @@ static struct db_stmt begin_stmt = {
 	"idempotency_begin",
 	"select status, body, location, etag from api.idempotency_begin($1, $2, $3)", 3, 0
 };
-static struct db_stmt finish_stmt = {
-	"idempotency_finish", "select api.idempotency_finish($1, $2, $3, $4, $5, $6, $7)", 7, 0
-};
+static struct db_stmt finish_stmt = { "idempotency_finish",
+				      "select api.idempotency_finish($1, $2, $3, $4, $5, $6, $7)",
+				      7, 0 };
 
 static bool valid_key(const char *key)
 {
@@ -39,7 +39,8 @@ static const char *header_value(struct request *req, const struct response *resp
 		if (end == NULL)
 			break;
 		if ((size_t)(end - line) > n + 2 && strncmp(line, name, n) == 0 && line[n] == ':')
-			return arena_strndup(req->arena, line + n + 2, (size_t)(end - line) - n - 2);
+			return arena_strndup(req->arena, line + n + 2,
+					     (size_t)(end - line) - n - 2);
 		line = end + 2;
 	}
 	return NULL;

@@ -29,7 +29,8 @@ static int open_listener(const struct config *cfg)
 	fd = FCGX_OpenSocket(cfg->socket_path, LISTEN_BACKLOG);
 	if (fd < 0)
 		return -1;
-	if (is_unix_path(cfg->socket_path) && chmod(cfg->socket_path, (mode_t)cfg->socket_mode) < 0) {
+	if (is_unix_path(cfg->socket_path) &&
+	    chmod(cfg->socket_path, (mode_t)cfg->socket_mode) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -55,8 +56,8 @@ int main(void)
 		config_free(&cfg);
 		return 1;
 	}
-	LOG_EVENT(LOG_INFO, "listening", LOG_STR("event", "listening"), LOG_STR("socket", cfg.socket_path),
-		  LOG_INT("workers", cfg.workers),
+	LOG_EVENT(LOG_INFO, "listening", LOG_STR("event", "listening"),
+		  LOG_STR("socket", cfg.socket_path), LOG_INT("workers", cfg.workers),
 		  LOG_STR("env", cfg.production ? "production" : "development"));
 	rc = supervisor_run(&cfg, fd);
 	close(fd);

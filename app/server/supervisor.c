@@ -178,15 +178,16 @@ int supervisor_run(const struct config *cfg, int listen_fd)
 	sigprocmask(SIG_BLOCK, &set, &p.old_mask);
 	/* Request counters shared by every worker: mapped before the first fork. */
 	if (metrics_init(api_routes, api_routes_count) < 0)
-		LOG_EVENT(LOG_ERROR, "cannot map the metrics counters", LOG_STR("event", "metrics_failed"),
-			  LOG_STR("error", strerror(errno)));
+		LOG_EVENT(LOG_ERROR, "cannot map the metrics counters",
+			  LOG_STR("event", "metrics_failed"), LOG_STR("error", strerror(errno)));
 	fill_vacant(&p, time(NULL));
 	for (;;) {
 		sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		reap(&p);
-		if (sig == SIGHUP && p.n_retiring + (size_t)cfg->workers <= (size_t)cfg->workers * 4)
+		if (sig == SIGHUP &&
+		    p.n_retiring + (size_t)cfg->workers <= (size_t)cfg->workers * 4)
 			rolling_restart(&p);
 		fill_vacant(&p, time(NULL));
 	}

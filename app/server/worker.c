@@ -56,7 +56,8 @@ static const char *request_id(FCGX_Request *fr, struct arena *a)
 
 	if (id != NULL && valid_request_id(id))
 		return arena_strdup(a, id);
-	return arena_printf(a, "w%ld-%lx-%lu", (long)getpid(), (unsigned long)time(NULL), ++counter);
+	return arena_printf(a, "w%ld-%lx-%lu", (long)getpid(), (unsigned long)time(NULL),
+			    ++counter);
 }
 
 static void read_body(FCGX_Request *fr, struct request *req)

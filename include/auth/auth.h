@@ -19,5 +19,4 @@
 int auth_verify(const struct config *cfg, struct arena *a, const char *authorization, time_t now,
 		struct caller *out, const char **why);
 
-
 #endif

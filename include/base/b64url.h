@@ -6,7 +6,7 @@
 /* Bytes needed to decode len characters of unpadded base64url. */
 #define B64URL_DECODED_MAX(len) ((len) / 4 * 3 + 3)
 /* Characters written by encoding len bytes, without padding or NUL. */
-#define B64URL_ENCODED_LEN(len) (((len) * 4 + 2) / 3)
+#define B64URL_ENCODED_LEN(len) (((len)*4 + 2) / 3)
 
 /*
  * Decodes unpadded base64url (RFC 4648 §5) into out, which has room for

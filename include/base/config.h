@@ -29,7 +29,7 @@ struct config {
 	size_t hs256_secret_len;
 	struct jwt_public_key keys[CONFIG_MAX_KEYS];
 	size_t n_keys;
-	char *issuer;   /* NULL: iss not checked */
+	char *issuer; /* NULL: iss not checked */
 	char *audience; /* NULL: aud not checked */
 	int jwt_max_lifetime; /* seconds: the most exp may lie past now (and past iat) */
 	unsigned char *cursor_key; /* from INTEGRATIONS_CURSOR_KEY(_FILE) only, never derived */

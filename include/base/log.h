@@ -47,8 +47,8 @@ void log_write(enum log_level level, const char *msg, const struct log_field *fi
 const char *log_level_name(enum log_level level);
 
 /* log_write with fields given as a list: LOG_EVENT(LOG_INFO, "msg", LOG_INT("pid", 1), …). */
-#define LOG_EVENT(level, msg, ...)                                                     \
-	log_write((level), (msg), (const struct log_field[]){ __VA_ARGS__ },           \
+#define LOG_EVENT(level, msg, ...)                                                                 \
+	log_write((level), (msg), (const struct log_field[]){ __VA_ARGS__ },                       \
 		  sizeof((const struct log_field[]){ __VA_ARGS__ }) / sizeof(struct log_field))
 
 #endif

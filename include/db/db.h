@@ -67,5 +67,4 @@ enum db_tx_command { DB_BEGIN, DB_COMMIT, DB_ROLLBACK, DB_SAVEPOINT, DB_ROLLBACK
  */
 int db_transaction(struct request *req, struct response *resp, enum db_tx_command command);
 
-
 #endif

@@ -31,8 +31,10 @@ struct query_param {
 
 struct caller {
 	const char *sub;
-	const char *json; /* {"sub", "workspaces", "roles"}: the caller argument of every api function */
-	const char *workspace_array; /* PostgreSQL text[] literal of the workspaces it has a role in */
+	const char *
+		json; /* {"sub", "workspaces", "roles"}: the caller argument of every api function */
+	const char
+		*workspace_array; /* PostgreSQL text[] literal of the workspaces it has a role in */
 };
 
 struct db;

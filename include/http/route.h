@@ -23,7 +23,7 @@ struct route {
 	bool public; /* no token needed */
 	enum route_body body;
 	const struct body_spec *body_spec; /* fields a body may have; NULL: no body */
-	const char *const *query_params;   /* NULL-terminated names allowed; NULL: none */
+	const char *const *query_params; /* NULL-terminated names allowed; NULL: none */
 };
 
 /*
@@ -39,7 +39,5 @@ const struct route *route_lookup(const struct route *table, size_t n, enum http_
 
 /* Writes the Allow header value for a method set, e.g. "GET, HEAD, PATCH, DELETE". */
 const char *route_allow_header(struct arena *a, unsigned allowed);
-
-
 
 #endif

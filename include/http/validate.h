@@ -28,10 +28,10 @@ struct field_spec {
 	const char *name;
 	enum field_type type;
 	unsigned flags;
-	size_t max_len;			 /* strings: most characters (bytes); 0 = no limit */
-	bool (*check)(const char *s);	 /* strings: shape, e.g. a pattern */
-	const char *check_message;	 /* said when check fails */
-	const char *const *enum_values;	 /* strings: NULL-terminated allowed values */
+	size_t max_len; /* strings: most characters (bytes); 0 = no limit */
+	bool (*check)(const char *s); /* strings: shape, e.g. a pattern */
+	const char *check_message; /* said when check fails */
+	const char *const *enum_values; /* strings: NULL-terminated allowed values */
 	/* objects and arrays: deeper checks, recording problems under path. */
 	void (*check_json)(struct json_object *value, const char *path, struct validation *v);
 };

@@ -17,8 +17,8 @@
  * or NULL when v has errors.
  */
 const char *list_filter_compile(struct arena *a, const struct list_resource *res,
-				struct json_object *filter, const char *alias, struct sql_params *params,
-				struct validation *v);
+				struct json_object *filter, const char *alias,
+				struct sql_params *params, struct validation *v);
 
 /* LIKE pattern matching s literally, with % added before and/or after. */
 const char *list_like_pattern(struct arena *a, const char *s, bool lead, bool trail);

@@ -15,7 +15,8 @@ struct list_query {
 	const struct list_resource *res;
 	const char *alias;
 	const char *row_json; /* SQL: one row's JSON over alias */
-	struct strbuf scope;  /* SQL: the rows the caller may see (unused when scope_parts are set) */
+	struct strbuf
+		scope; /* SQL: the rows the caller may see (unused when scope_parts are set) */
 	struct strbuf common; /* SQL: " and …" conditions of the shorthands, ANDed to the scope */
 	/*
 	 * Or the scope as disjoint conditions whose OR it is: the total is then the
@@ -59,10 +60,10 @@ const char *list_parse_ids(struct arena *a, const char *text, const char *prefix
 
 /* ids and include_deleted: the parameters every list shares. */
 struct list_common {
-	const char *ids;	     /* the raw parameter, NULL when absent */
-	const char *ids_array;	     /* its text[] literal, NULL when absent */
+	const char *ids; /* the raw parameter, NULL when absent */
+	const char *ids_array; /* its text[] literal, NULL when absent */
 	const char *include_deleted; /* the raw parameter, NULL when absent */
-	bool deleted_too;	     /* include_deleted=true */
+	bool deleted_too; /* include_deleted=true */
 };
 
 /* Reads ids (of prefix; noun names them in problems) and include_deleted; problems go to v. */

@@ -44,7 +44,7 @@ struct list_resource {
 	const char *name;
 	const char *table;
 	const char *default_order; /* field listed newest first when orderBy is absent */
-	const char *id_prefix;	   /* its ids are <id_prefix>_<hex> (vocab_valid_id) */
+	const char *id_prefix; /* its ids are <id_prefix>_<hex> (vocab_valid_id) */
 	const struct list_field *fields;
 	size_t n_fields;
 	const struct list_relation *relations;

@@ -44,15 +44,15 @@ static inline void fuzz_split_lines(char *s, char **parts, size_t n)
 }
 
 /* An invariant of the code under test does not hold: report it and crash, so libFuzzer keeps the input. */
-#define FUZZ_ASSERT(cond, ...)                                                        \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			fprintf(stderr, "fuzz invariant violated at %s:%d: %s\n  ", __FILE__, \
-				__LINE__, #cond);                                     \
-			fprintf(stderr, __VA_ARGS__);                                 \
-			fputc('\n', stderr);                                          \
-			abort();                                                      \
-		}                                                                     \
+#define FUZZ_ASSERT(cond, ...)                                                                     \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz invariant violated at %s:%d: %s\n  ", __FILE__,      \
+				__LINE__, #cond);                                                  \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /*

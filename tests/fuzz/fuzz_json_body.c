@@ -31,7 +31,8 @@
 static void check_text(const char *what, const char *s, size_t n)
 {
 	FUZZ_ASSERT(memchr(s, '\0', n) == NULL, "an accepted %s holds a NUL byte", what);
-	FUZZ_ASSERT(fuzz_utf8_ok((const unsigned char *)s, n), "an accepted %s is not valid UTF-8", what);
+	FUZZ_ASSERT(fuzz_utf8_ok((const unsigned char *)s, n), "an accepted %s is not valid UTF-8",
+		    what);
 }
 
 /* Walks the accepted tree; returns its depth (a scalar is 0). */
@@ -58,7 +59,8 @@ static int check_tree(struct json_object *o)
 		}
 		return depth + 1;
 	case json_type_string:
-		check_text("string", json_object_get_string(o), (size_t)json_object_get_string_len(o));
+		check_text("string", json_object_get_string(o),
+			   (size_t)json_object_get_string_len(o));
 		return 0;
 	case json_type_double:
 		FUZZ_ASSERT(json_object_get_double(o) == json_object_get_double(o) &&
@@ -102,14 +104,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			while (i < n && strchr(" \t\r\n", body[i]) != NULL && body[i] != '\0')
 				i++;
-			while (n > i && strchr(" \t\r\n", body[n - 1]) != NULL && body[n - 1] != '\0')
+			while (n > i && strchr(" \t\r\n", body[n - 1]) != NULL &&
+			       body[n - 1] != '\0')
 				n--;
 			FUZZ_ASSERT(n - i == 4 && memcmp(body + i, "null", 4) == 0,
 				    "an accepted body other than null has no tree");
 		}
 		json_defer_put(a, obj);
-		FUZZ_ASSERT(check_tree(obj) <= JSON_MAX_DEPTH, "an accepted body nests deeper than %d",
-			    JSON_MAX_DEPTH);
+		FUZZ_ASSERT(check_tree(obj) <= JSON_MAX_DEPTH,
+			    "an accepted body nests deeper than %d", JSON_MAX_DEPTH);
 		validate_with(&integration_create_body, obj, a);
 		validate_with(&integration_patch_body, obj, a);
 		validate_with(&empty_body, obj, a);

@@ -46,22 +46,20 @@
 
 static const char secret[] = "fuzz-hs256-secret-for-the-fuzzer-only";
 
-static const char rs256_pem[] =
-	"-----BEGIN PUBLIC KEY-----\n"
-	"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA0WJ3x2gu870LF+Poq1lp\n"
-	"gD0wu9N2/zQpHVYZzuCzx2MGm0IEWmDbvKAn0T4zGBShj7DNn24/809eVOSEUMoc\n"
-	"l+JyMR9TBx9fKeWwuCzVgSlVerrsyPrE8cI3oFVyFo1WAwGieufSBzYWuynEruah\n"
-	"f/uqJM0ZoiWi0IQ0pbGScG4y+k0rOYuX940na3eUvmVq89tWjfuchTLeZDF4BrpF\n"
-	"aEdBf4Jkd4OpSFMQnnC2xTPFKUt1uM5+vMAiqgWuJodAgJivFhvpa3I+heCoDDCZ\n"
-	"ZHQsp2wdxdHaBnRK96BQplLTgCqyTPSSkw3Z0pdmyTjJUmyH/zVcROqbSNYMwWz6\n"
-	"EQIDAQAB\n"
-	"-----END PUBLIC KEY-----\n";
+static const char rs256_pem[] = "-----BEGIN PUBLIC KEY-----\n"
+				"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA0WJ3x2gu870LF+Poq1lp\n"
+				"gD0wu9N2/zQpHVYZzuCzx2MGm0IEWmDbvKAn0T4zGBShj7DNn24/809eVOSEUMoc\n"
+				"l+JyMR9TBx9fKeWwuCzVgSlVerrsyPrE8cI3oFVyFo1WAwGieufSBzYWuynEruah\n"
+				"f/uqJM0ZoiWi0IQ0pbGScG4y+k0rOYuX940na3eUvmVq89tWjfuchTLeZDF4BrpF\n"
+				"aEdBf4Jkd4OpSFMQnnC2xTPFKUt1uM5+vMAiqgWuJodAgJivFhvpa3I+heCoDDCZ\n"
+				"ZHQsp2wdxdHaBnRK96BQplLTgCqyTPSSkw3Z0pdmyTjJUmyH/zVcROqbSNYMwWz6\n"
+				"EQIDAQAB\n"
+				"-----END PUBLIC KEY-----\n";
 
-static const char es256_pem[] =
-	"-----BEGIN PUBLIC KEY-----\n"
-	"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAECQCkya9sytOP9bGcZJO4COMd2Pvb\n"
-	"XUzcHP0u4//PI8F1Grvag2+hf9cEl9nVgwwPKFjDZ1IopmyUSYQefTBrzw==\n"
-	"-----END PUBLIC KEY-----\n";
+static const char es256_pem[] = "-----BEGIN PUBLIC KEY-----\n"
+				"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAECQCkya9sytOP9bGcZJO4COMd2Pvb\n"
+				"XUzcHP0u4//PI8F1Grvag2+hf9cEl9nVgwwPKFjDZ1IopmyUSYQefTBrzw==\n"
+				"-----END PUBLIC KEY-----\n";
 
 static struct config cfg_full, cfg_bare;
 
@@ -102,7 +100,8 @@ static char *b64(struct arena *a, const unsigned char *in, size_t len)
 /* "Bearer " + b64(header) "." b64(claims) "." b64(HMAC-SHA256(secret, signing input)). */
 static const char *signed_header(struct arena *a, const char *header, const char *claims)
 {
-	const char *input = arena_printf(a, "%s.%s", b64(a, (const unsigned char *)header, strlen(header)),
+	const char *input = arena_printf(a, "%s.%s",
+					 b64(a, (const unsigned char *)header, strlen(header)),
 					 b64(a, (const unsigned char *)claims, strlen(claims)));
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int mac_len = 0;
@@ -129,7 +128,8 @@ static void check_accepted(struct arena *a, const struct config *cfg, const char
 
 	FUZZ_ASSERT(c->sub != NULL && vocab_valid_user_id(c->sub), "accepted sub '%s'",
 		    c->sub ? c->sub : "(null)");
-	FUZZ_ASSERT(c->json != NULL && json_parse_strict(c->json, strlen(c->json), &caller, &why) == 0,
+	FUZZ_ASSERT(c->json != NULL &&
+			    json_parse_strict(c->json, strlen(c->json), &caller, &why) == 0,
 		    "caller JSON does not parse: %s", c->json ? c->json : "(null)");
 	json_defer_put(a, caller);
 	FUZZ_ASSERT(json_object_is_type(caller, json_type_object) &&
@@ -143,8 +143,8 @@ static void check_accepted(struct arena *a, const struct config *cfg, const char
 		    "workspace array '%s'", c->workspace_array ? c->workspace_array : "(null)");
 	if (header == NULL)
 		return;
-	FUZZ_ASSERT(json_parse_strict(header, strlen(header), &h, &why) == 0, "accepted header '%s'",
-		    header);
+	FUZZ_ASSERT(json_parse_strict(header, strlen(header), &h, &why) == 0,
+		    "accepted header '%s'", header);
 	json_defer_put(a, h);
 	v = member(h, "alg");
 	FUZZ_ASSERT(json_object_is_type(v, json_type_string) &&
@@ -161,12 +161,12 @@ static void check_accepted(struct arena *a, const struct config *cfg, const char
 			    (int64_t)cfg->jwt_max_lifetime + AUTH_LEEWAY_SECONDS,
 		    "accepted an exp beyond the maximum lifetime: %s", claims_text);
 	v = member(claims, "iat");
-	FUZZ_ASSERT(v == NULL || (json_object_is_type(v, json_type_int) &&
-				  json_object_get_int64(v) >= 0 &&
-				  json_object_get_int64(member(claims, "exp")) -
-						  json_object_get_int64(v) <=
-					  (int64_t)cfg->jwt_max_lifetime),
-		    "accepted a bad iat, or exp - iat beyond the maximum lifetime: %s", claims_text);
+	FUZZ_ASSERT(
+		v == NULL ||
+			(json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0 &&
+			 json_object_get_int64(member(claims, "exp")) - json_object_get_int64(v) <=
+				 (int64_t)cfg->jwt_max_lifetime),
+		"accepted a bad iat, or exp - iat beyond the maximum lifetime: %s", claims_text);
 	v = member(claims, "nbf");
 	FUZZ_ASSERT(v == NULL || (json_object_is_type(v, json_type_int) &&
 				  json_object_get_int64(v) <= (int64_t)NOW + AUTH_LEEWAY_SECONDS),
@@ -178,7 +178,8 @@ static void check_accepted(struct arena *a, const struct config *cfg, const char
 			    "accepted a wrong iss: %s", claims_text);
 	}
 	if (cfg->audience != NULL)
-		FUZZ_ASSERT(member(claims, "aud") != NULL, "accepted a missing aud: %s", claims_text);
+		FUZZ_ASSERT(member(claims, "aud") != NULL, "accepted a missing aud: %s",
+			    claims_text);
 	FUZZ_ASSERT(strcmp(json_object_get_string(member(claims, "sub")), c->sub) == 0,
 		    "caller sub differs from the claim");
 }

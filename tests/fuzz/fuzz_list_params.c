@@ -41,19 +41,51 @@ static const unsigned char cursor_key[] = "fuzz-cursor-key-0123456789abcdef";
 #define CURSOR_KEY_LEN (sizeof(cursor_key) - 1)
 #define FINGERPRINT "fp"
 
-static const char *const sql_words[] = {
-	"and", "or", "not", "is", "null", "distinct", "from", "any", "array", "select", "lower",
-	"unnest", "as", "x", "exists", "where", "coalesce", "false", "true", "like", "ilike", "asc",
-	"desc", "nulls", "first", "last", "text", "timestamptz", "boolean", "jsonb", "core",
-	"semver_key", "integrations", "integration_versions", "integration_installs", "i", "id",
-	"collate", NULL
-};
+static const char *const sql_words[] = { "and",
+					 "or",
+					 "not",
+					 "is",
+					 "null",
+					 "distinct",
+					 "from",
+					 "any",
+					 "array",
+					 "select",
+					 "lower",
+					 "unnest",
+					 "as",
+					 "x",
+					 "exists",
+					 "where",
+					 "coalesce",
+					 "false",
+					 "true",
+					 "like",
+					 "ilike",
+					 "asc",
+					 "desc",
+					 "nulls",
+					 "first",
+					 "last",
+					 "text",
+					 "timestamptz",
+					 "boolean",
+					 "jsonb",
+					 "core",
+					 "semver_key",
+					 "integrations",
+					 "integration_versions",
+					 "integration_installs",
+					 "i",
+					 "id",
+					 "collate",
+					 NULL };
 
 /* The only quoted identifiers we write: the collations of LIST_FOLD_OPEN/CLOSE. */
 static const char *const quoted_words[] = { "\"und-x-icu\"", "\"C\"", NULL };
 
 static const struct list_resource *const resources[] = { &list_integrations, &list_versions,
-							   &list_installs };
+							 &list_installs };
 
 static bool known_word(const char *w, size_t n)
 {
@@ -79,14 +111,15 @@ static bool known_word(const char *w, size_t n)
 			if (len == n && memcmp(f->column, w, n) == 0)
 				return true;
 			/* SemVer fields order by their stored key column, <column>_key. */
-			if (f->type == LT_SEMVER && n == len + 4 && memcmp(f->column, w, len) == 0 &&
-			    memcmp(w + len, "_key", 4) == 0)
+			if (f->type == LT_SEMVER && n == len + 4 &&
+			    memcmp(f->column, w, len) == 0 && memcmp(w + len, "_key", 4) == 0)
 				return true;
 		}
 		for (i = 0; i < res->n_relations; i++) {
 			const struct list_relation *rel = &res->relations[i];
 
-			if ((strlen(rel->foreign_key) == n && memcmp(rel->foreign_key, w, n) == 0) ||
+			if ((strlen(rel->foreign_key) == n &&
+			     memcmp(rel->foreign_key, w, n) == 0) ||
 			    (rel->workspace_column != NULL && strlen(rel->workspace_column) == n &&
 			     memcmp(rel->workspace_column, w, n) == 0))
 				return true;
@@ -97,7 +130,8 @@ static bool known_word(const char *w, size_t n)
 
 static bool word_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
 }
 
 /* The SQL built from caller input is made of our words, placeholders and punctuation only. */
@@ -114,13 +148,14 @@ static void check_sql(const char *what, const char *sql, const struct sql_params
 			long n = 0;
 
 			p++;
-			FUZZ_ASSERT(*p >= '1' && *p <= '9', "%s: '$' not followed by a number in: %s", what,
-				    sql);
+			FUZZ_ASSERT(*p >= '1' && *p <= '9',
+				    "%s: '$' not followed by a number in: %s", what, sql);
 			while (*p >= '0' && *p <= '9')
 				n = n * 10 + (*p++ - '0');
-			FUZZ_ASSERT(n >= 1 && n <= params->n, "%s: $%ld but %d parameters in: %s", what, n,
-				    params->n, sql);
-			FUZZ_ASSERT(params->values[n - 1] != NULL, "%s: $%ld is not set in: %s", what, n, sql);
+			FUZZ_ASSERT(n >= 1 && n <= params->n, "%s: $%ld but %d parameters in: %s",
+				    what, n, params->n, sql);
+			FUZZ_ASSERT(params->values[n - 1] != NULL, "%s: $%ld is not set in: %s",
+				    what, n, sql);
 			continue;
 		}
 		if (c == '"') {
@@ -130,7 +165,8 @@ static void check_sql(const char *what, const char *sql, const struct sql_params
 				if (strncmp(p, quoted_words[i], strlen(quoted_words[i])) == 0)
 					break;
 			FUZZ_ASSERT(quoted_words[i] != NULL,
-				    "%s: a quoted identifier that is not one of ours in: %s", what, sql);
+				    "%s: a quoted identifier that is not one of ours in: %s", what,
+				    sql);
 			p += strlen(quoted_words[i]);
 			continue;
 		}
@@ -142,8 +178,8 @@ static void check_sql(const char *what, const char *sql, const struct sql_params
 			if (start[0] >= '0' && start[0] <= '9')
 				continue; /* a number (e.g. of a cast's dimension) */
 			FUZZ_ASSERT(known_word(start, (size_t)(p - start)),
-				    "%s: the word '%.*s' is not one of the compiler's own in: %s", what,
-				    (int)(p - start), start, sql);
+				    "%s: the word '%.*s' is not one of the compiler's own in: %s",
+				    what, (int)(p - start), start, sql);
 			continue;
 		}
 		FUZZ_ASSERT(strchr(" .:()[],<>=@?", c) != NULL,
@@ -167,8 +203,8 @@ static void check_problems(const struct validation *v, size_t before, const char
 	for (i = before; i < v->n_errors; i++)
 		FUZZ_ASSERT(v->errors[i].path != NULL && v->errors[i].message != NULL &&
 				    strncmp(v->errors[i].path, prefix, strlen(prefix)) == 0,
-			    "problem path '%s' not under %s", v->errors[i].path ? v->errors[i].path : "(null)",
-			    prefix);
+			    "problem path '%s' not under %s",
+			    v->errors[i].path ? v->errors[i].path : "(null)", prefix);
 }
 
 /* The cursor part: a token as it is, or claims JSON signed with the cursor key. */
@@ -209,8 +245,8 @@ static void check_cursor(struct arena *a, const struct list_order *order, const 
 			       order->n_keys) < 0)
 		return;
 	/* A cursor under another key or for another query never decodes. */
-	FUZZ_ASSERT(list_cursor_decode(a, (const unsigned char *)"another-key", 11, FINGERPRINT, token,
-				       values, order->n_keys) < 0,
+	FUZZ_ASSERT(list_cursor_decode(a, (const unsigned char *)"another-key", 11, FINGERPRINT,
+				       token, values, order->n_keys) < 0,
 		    "a cursor decoded under another key");
 	FUZZ_ASSERT(list_cursor_decode(a, cursor_key, CURSOR_KEY_LEN, "other-fp", token, values,
 				       order->n_keys) < 0,
@@ -223,11 +259,13 @@ static void check_cursor(struct arena *a, const struct list_order *order, const 
 	for (reversed = 0; reversed < 2; reversed++) {
 		int before = params->n;
 
-		check_sql("keyset", list_keyset_sql(a, order, "i", values, reversed, params), params);
+		check_sql("keyset", list_keyset_sql(a, order, "i", values, reversed, params),
+			  params);
 		params->n = before;
 	}
 	/* What we sign we read back. */
-	again = list_cursor_encode(a, cursor_key, CURSOR_KEY_LEN, FINGERPRINT, values, order->n_keys);
+	again = list_cursor_encode(a, cursor_key, CURSOR_KEY_LEN, FINGERPRINT, values,
+				   order->n_keys);
 	values2 = arena_calloc(a, order->n_keys, sizeof(*values2));
 	FUZZ_ASSERT(list_cursor_decode(a, cursor_key, CURSOR_KEY_LEN, FINGERPRINT, again, values2,
 				       order->n_keys) == 0,
@@ -252,7 +290,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int reversed;
 
 	memset(&params, 0, sizeof(params));
-	params.values[0] = "{\"ws_a\"}"; /* $1: the caller's workspaces, as list_query_init sets it */
+	params.values[0] =
+		"{\"ws_a\"}"; /* $1: the caller's workspaces, as list_query_init sets it */
 	params.n = 1;
 	if (rest[0] == '@') {
 		char *nl = strchr(rest, '\n');
@@ -302,7 +341,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(order.n_keys >= 1 && order.n_keys <= LIST_MAX_ORDER_KEYS + 1,
 			    "%zu order keys", order.n_keys);
 		for (i = 0; i < order.n_keys; i++) {
-			FUZZ_ASSERT(order.keys[i].field != NULL && order.keys[i].field->type != LT_JSON,
+			FUZZ_ASSERT(order.keys[i].field != NULL &&
+					    order.keys[i].field->type != LT_JSON,
 				    "order key %zu is not a sortable field", i);
 			has_id = has_id || strcmp(order.keys[i].field->name, "id") == 0;
 		}

@@ -53,7 +53,8 @@ static const char *instantiate(struct arena *a, const char *pattern, const char 
 		if (*p == '{') {
 			const char *end = strchr(p, '}');
 
-			FUZZ_ASSERT(end != NULL && n < HTTP_MAX_PATH_PARAMS, "bad pattern %s", pattern);
+			FUZZ_ASSERT(end != NULL && n < HTTP_MAX_PATH_PARAMS, "bad pattern %s",
+				    pattern);
 			strbuf_puts(&sb, params[n++]);
 			p = end + 1;
 		} else {
@@ -88,12 +89,14 @@ static void check_placeholders(const struct route *route, const char *const *par
 		FUZZ_ASSERT(len < sizeof(prefix), "bad pattern");
 		memcpy(prefix, p + 1, len);
 		prefix[len] = '\0';
-		FUZZ_ASSERT(params[n] != NULL, "placeholder %zu of %s not filled", n, route->pattern);
+		FUZZ_ASSERT(params[n] != NULL, "placeholder %zu of %s not filled", n,
+			    route->pattern);
 		if (strcmp(prefix, "ws") == 0)
-			FUZZ_ASSERT(vocab_valid_workspace_id(params[n]), "bad ws value '%s'", params[n]);
-		else
-			FUZZ_ASSERT(vocab_valid_id(params[n], prefix), "bad {%s} value '%s'", prefix,
+			FUZZ_ASSERT(vocab_valid_workspace_id(params[n]), "bad ws value '%s'",
 				    params[n]);
+		else
+			FUZZ_ASSERT(vocab_valid_id(params[n], prefix), "bad {%s} value '%s'",
+				    prefix, params[n]);
 		n++;
 		p = end + 1;
 	}
@@ -115,9 +118,11 @@ static void check_query(struct arena *a, const struct route *route, const char *
 			    "kept a query parameter not allowed: '%s'", req.query[i].name);
 		FUZZ_ASSERT(req.query[i].value != NULL, "query parameter without a value");
 		FUZZ_ASSERT(fuzz_utf8_ok((const unsigned char *)req.query[i].value,
-					  strlen(req.query[i].value)),
-			    "query_parse kept ?%s with a value that is not UTF-8 (PostgreSQL refuses it: "
-			    "a 500)", req.query[i].name);
+					 strlen(req.query[i].value)),
+			    "query_parse kept ?%s with a value that is not UTF-8 (PostgreSQL "
+			    "refuses it: "
+			    "a 500)",
+			    req.query[i].name);
 		for (j = 0; j < i; j++)
 			FUZZ_ASSERT(strcmp(req.query[i].name, req.query[j].name) != 0,
 				    "kept '%s' twice", req.query[i].name);
@@ -156,8 +161,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    (method == HTTP_HEAD && route->method == HTTP_GET),
 			    "matched a route of another method");
 		check_placeholders(route, params);
-		FUZZ_ASSERT(strcmp(instantiate(a, route->pattern, params), merge_slashes(a, path)) == 0,
-			    "path '%s' matched %s but is not its canonical form", path, route->pattern);
+		FUZZ_ASSERT(
+			strcmp(instantiate(a, route->pattern, params), merge_slashes(a, path)) == 0,
+			"path '%s' matched %s but is not its canonical form", path, route->pattern);
 		check_query(a, route, query);
 	} else if (allowed != 0) {
 		const char *allow = route_allow_header(a, allowed);
@@ -171,7 +177,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len = strlen(query);
 
 		decoded = query_decode(a, query, len);
-		FUZZ_ASSERT(decoded == NULL || strlen(decoded) <= len, "query_decode grew its input");
+		FUZZ_ASSERT(decoded == NULL || strlen(decoded) <= len,
+			    "query_decode grew its input");
 	}
 	arena_free(a);
 	free(input);

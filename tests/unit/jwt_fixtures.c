@@ -154,8 +154,8 @@ const char *fx_assemble(struct arena *a, const char *header_json, const char *pa
 const char *fx_sign_hs256(struct arena *a, const char *header_json, const char *payload_json,
 			  const char *key)
 {
-	const char *input =
-	    arena_printf(a, "%s.%s", fx_b64(a, header_json), fx_b64(a, payload_json));
+	const char *input = arena_printf(a, "%s.%s", fx_b64(a, header_json),
+					 fx_b64(a, payload_json));
 	unsigned char mac[32];
 
 	fx_hmac_sha256((const unsigned char *)key, strlen(key), (const unsigned char *)input,
@@ -272,8 +272,8 @@ static void sha256_final(struct sha256 *s, unsigned char out[32])
 		out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
 }
 
-void fx_hmac_sha256(const unsigned char *key, size_t key_len, const unsigned char *data,
-		    size_t len, unsigned char out[32])
+void fx_hmac_sha256(const unsigned char *key, size_t key_len, const unsigned char *data, size_t len,
+		    unsigned char out[32])
 {
 	unsigned char k[64] = { 0 }, pad[64], inner[32];
 	struct sha256 s;

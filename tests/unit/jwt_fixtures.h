@@ -76,8 +76,8 @@ const char *fx_assemble(struct arena *a, const char *header_json, const char *pa
 const char *fx_sign_hs256(struct arena *a, const char *header_json, const char *payload_json,
 			  const char *key);
 /* HMAC-SHA256 of data with key into out[32] (exposed so a test can check it on RFC 4231). */
-void fx_hmac_sha256(const unsigned char *key, size_t key_len, const unsigned char *data,
-		    size_t len, unsigned char out[32]);
+void fx_hmac_sha256(const unsigned char *key, size_t key_len, const unsigned char *data, size_t len,
+		    unsigned char out[32]);
 
 /* "Bearer <token>". */
 const char *fx_bearer(struct arena *a, const char *token);

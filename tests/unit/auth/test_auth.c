@@ -37,19 +37,20 @@ static int verify(const char *token)
 	return verify_header(fx_bearer(a, token));
 }
 
-#define ck_accepts(token)                                                               \
-	do {                                                                            \
-		const char *t_ = (token);                                               \
-		ck_assert_msg(verify(t_) == 0, "refused (%s): %s", why ? why : "?", t_); \
+#define ck_accepts(token)                                                                          \
+	do {                                                                                       \
+		const char *t_ = (token);                                                          \
+		ck_assert_msg(verify(t_) == 0, "refused (%s): %s", why ? why : "?", t_);           \
 	} while (0)
-#define ck_refuses(token)                                             \
-	do {                                                          \
-		const char *t_ = (token);                             \
-		ck_assert_msg(verify(t_) == -1, "accepted: %s", t_); \
+#define ck_refuses(token)                                                                          \
+	do {                                                                                       \
+		const char *t_ = (token);                                                          \
+		ck_assert_msg(verify(t_) == -1, "accepted: %s", t_);                               \
 	} while (0)
 
 /* An HS256 token (libjwt) with the default claims changed as given. */
-#define HS(...) fx_mint(a, JWT_ALG_HS256, NULL, fx_claims_json(a, &(struct fx_claims){ __VA_ARGS__ }))
+#define HS(...)                                                                                    \
+	fx_mint(a, JWT_ALG_HS256, NULL, fx_claims_json(a, &(struct fx_claims){ __VA_ARGS__ }))
 /* An HS256 token hand-signed over this exact payload text (duplicate members, non-objects). */
 #define RAW_HS(payload) fx_sign_hs256(a, HS256_HEADER, (payload), FX_SECRET)
 
@@ -113,8 +114,8 @@ END_TEST
 START_TEST(several_workspaces_and_empty_workspaces)
 {
 	ck_accepts(RAW_HS(fx_claims_json(
-	    a, &(struct fx_claims){ .workspaces = "{\"ws_a\":\"owner\",\"ws_B-9\":\"viewer\","
-						  "\"ws_c\":\"member\"}" })));
+		a, &(struct fx_claims){ .workspaces = "{\"ws_a\":\"owner\",\"ws_B-9\":\"viewer\","
+						      "\"ws_c\":\"member\"}" })));
 	ck_assert_str_eq(caller.json, "{\"sub\":\"usr_a\",\"workspaces\":{\"ws_a\":\"owner\","
 				      "\"ws_B-9\":\"viewer\",\"ws_c\":\"member\"},\"roles\":[]}");
 	ck_accepts(HS(.workspaces = "{}"));
@@ -217,8 +218,8 @@ START_TEST(hs256_with_public_key_as_secret_refused)
 {
 	size_t len;
 	const unsigned char *pem = fx_read_fixture(a, "rs256-public.pem", &len);
-	const char *forged =
-	    fx_mint_key(a, JWT_ALG_HS256, FX_KID_RS, pem, len, FX_DEFAULT_CLAIMS(a));
+	const char *forged = fx_mint_key(a, JWT_ALG_HS256, FX_KID_RS, pem, len,
+					 FX_DEFAULT_CLAIMS(a));
 
 	ck_refuses(forged);
 	/* Also where HS256 is not configured at all and only the kid can pick a key. */
@@ -275,8 +276,8 @@ END_TEST
 
 START_TEST(tampered_payload_refused)
 {
-	const char *tampered_claims =
-	    fx_claims_json(a, &(struct fx_claims){ .workspaces = "{\"ws_a\":\"owner\"}" });
+	const char *tampered_claims = fx_claims_json(
+		a, &(struct fx_claims){ .workspaces = "{\"ws_a\":\"owner\"}" });
 	const jwt_alg_t algs[] = { JWT_ALG_HS256, JWT_ALG_RS256, JWT_ALG_ES256 };
 	const char *kids[] = { NULL, FX_KID_RS, FX_KID_ES };
 	size_t i;
@@ -355,7 +356,8 @@ START_TEST(exp_beyond_max_lifetime_refused)
 	ck_accepts(HS(.exp = fx_int(a, (long long)FX_NOW + 86400)));
 	/* Integers beyond 64 bits and floats never reach the arithmetic. */
 	ck_refuses(RAW_HS(fx_claims_json(a, &(struct fx_claims){ .exp = "1e30" })));
-	ck_refuses(RAW_HS(fx_claims_json(a, &(struct fx_claims){ .exp = "1000000000000000000000000000000" })));
+	ck_refuses(RAW_HS(fx_claims_json(
+		a, &(struct fx_claims){ .exp = "1000000000000000000000000000000" })));
 	ck_refuses(RAW_HS(fx_claims_json(a, &(struct fx_claims){ .exp = "9223372036854775808" })));
 	ck_refuses(HS(.exp = "-9223372036854775808"));
 	cfg.jwt_max_lifetime = 3600;
@@ -475,7 +477,7 @@ START_TEST(duplicate_claims_refused)
 	ck_refuses(RAW_HS(arena_printf(a, "{\"sub\":\"usr_b\",%s}", members)));
 	ck_refuses(RAW_HS(arena_printf(a, "{%s,\"exp\":1}", members)));
 	ck_refuses(RAW_HS(arena_printf(
-	    a, "{%s,\"workspaces\":{\"ws_a\":\"owner\",\"ws_a\":\"viewer\"}}", members)));
+		a, "{%s,\"workspaces\":{\"ws_a\":\"owner\",\"ws_a\":\"viewer\"}}", members)));
 }
 END_TEST
 
@@ -541,7 +543,6 @@ Suite *make_suite(void)
 	tcase_add_test(claims, sub_must_be_a_user_id);
 	tcase_add_test(claims, workspaces_must_map_ids_to_roles);
 	tcase_add_test(claims, roles_must_be_an_array_of_strings);
-
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		tcase_add_checked_fixture(all[i], setup, teardown);

@@ -29,7 +29,7 @@ static const struct {
 	const char *plain;
 	const char *encoded;
 } rfc4648[] = {
-	{ "", "" },	       { "f", "Zg" },	       { "fo", "Zm8" },	       { "foo", "Zm9v" },
+	{ "", "" },           { "f", "Zg" },          { "fo", "Zm8" },          { "foo", "Zm9v" },
 	{ "foob", "Zm9vYg" }, { "fooba", "Zm9vYmE" }, { "foobar", "Zm9vYmFy" },
 };
 
@@ -84,9 +84,10 @@ START_TEST(round_trip_every_length)
 		in[i] = (unsigned char)rand();
 	b64url_encode(in, len, out);
 	ck_assert_uint_eq(strlen(out), B64URL_ENCODED_LEN(len));
-	ck_assert_msg(strspn(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-			  strlen(out),
-		      "not base64url: %s", out);
+	ck_assert_msg(
+		strspn(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+			strlen(out),
+		"not base64url: %s", out);
 	n = decode(out, &back);
 	ck_assert_int_eq(n, (long)len);
 	ck_assert_mem_eq(back, in, len);
@@ -112,8 +113,8 @@ END_TEST
 START_TEST(characters_outside_the_alphabet_refused)
 {
 	static const char *const bad[] = {
-		"Zm9v+g", "Zm9v/g", "Zm9vYg==", "Zg==", "Zm9 vg", "Zm9v\ng", "Zm.v", "Zm9v\x80g",
-		"Zm\xC3\xA9",
+		"Zm9v+g",  "Zm9v/g", "Zm9vYg==",  "Zg==",       "Zm9 vg",
+		"Zm9v\ng", "Zm.v",   "Zm9v\x80g", "Zm\xC3\xA9",
 	};
 	size_t i;
 

@@ -10,9 +10,10 @@
 #define SECRET "a-jwt-secret-of-more-than-32-bytes-0123456789"
 #define CURSOR_KEY "a-cursor-key-of-more-than-32-bytes-0123456789"
 
-static const char *const vars[] = { "INTEGRATIONS_ENV", "INTEGRATIONS_JWT_SECRET",
-				    "INTEGRATIONS_JWT_SECRET_FILE", "INTEGRATIONS_JWT_KEYS",
-				    "INTEGRATIONS_CURSOR_KEY", "INTEGRATIONS_CURSOR_KEY_FILE" };
+static const char *const vars[] = {
+	"INTEGRATIONS_ENV",      "INTEGRATIONS_JWT_SECRET", "INTEGRATIONS_JWT_SECRET_FILE",
+	"INTEGRATIONS_JWT_KEYS", "INTEGRATIONS_CURSOR_KEY", "INTEGRATIONS_CURSOR_KEY_FILE"
+};
 
 /* A clean environment: production, HS256 with a strong secret, and a strong cursor key. */
 static void setup(void)

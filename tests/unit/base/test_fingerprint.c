@@ -50,13 +50,15 @@ START_TEST(stable_and_distinguishing)
 	ck_assert_str_ne(x, fp((const char *const[]){ "ab" }, 1));
 	ck_assert_str_ne(fp((const char *const[]){ "ab", "c" }, 2),
 			 fp((const char *const[]){ "a", "bc" }, 2));
-	ck_assert_str_ne(fp((const char *const[]){ "a" }, 1), fp((const char *const[]){ "a", "" }, 2));
+	ck_assert_str_ne(fp((const char *const[]){ "a" }, 1),
+			 fp((const char *const[]){ "a", "" }, 2));
 }
 END_TEST
 
 START_TEST(null_counts_as_empty)
 {
-	ck_assert_str_eq(fp((const char *const[]){ "a", NULL }, 2), fp((const char *const[]){ "a", "" }, 2));
+	ck_assert_str_eq(fp((const char *const[]){ "a", NULL }, 2),
+			 fp((const char *const[]){ "a", "" }, 2));
 }
 END_TEST
 

@@ -35,7 +35,8 @@ START_TEST(ts_level_msg_then_fields)
 	size_t n = log_format(buf, sizeof(buf), TS_MS, LOG_WARN, "worker_died",
 			      (const struct log_field[]){ LOG_STR("event", "worker_died"),
 							  LOG_INT("pid", 4242), LOG_NUM("ms", 1.5),
-							  LOG_STR("sub", NULL), LOG_JSON("raw", "[1,2]") },
+							  LOG_STR("sub", NULL),
+							  LOG_JSON("raw", "[1,2]") },
 			      5);
 	struct json_object *o = parse_line(buf, n), *v;
 
@@ -61,8 +62,9 @@ END_TEST
 START_TEST(escapes_quotes_backslashes_and_controls)
 {
 	char buf[512];
-	size_t n = log_format(buf, sizeof(buf), TS_MS, LOG_ERROR, "a \"quoted\"\\ line\nnext",
-			      (const struct log_field[]){ LOG_STR("error", "ERROR:  x\n\tat \x01 é") }, 1);
+	size_t n = log_format(
+		buf, sizeof(buf), TS_MS, LOG_ERROR, "a \"quoted\"\\ line\nnext",
+		(const struct log_field[]){ LOG_STR("error", "ERROR:  x\n\tat \x01 é") }, 1);
 	struct json_object *o = parse_line(buf, n);
 
 	ck_assert_str_eq(get_str(o, "msg"), "a \"quoted\"\\ line\nnext");

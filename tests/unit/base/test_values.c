@@ -61,17 +61,24 @@ START_TEST(semver_keys)
 {
 	const char *release = "00000000000000000001.00000000000000000002.00000000000000000003";
 
-	ck_assert(value_is_semver_key("00000000000000000001.00000000000000000002.00000000000000000003~"));
-	ck_assert(value_is_semver_key("00000000000000000001.00000000000000000000.00000000000000000000-"
-				      "1alpha\x01" "000000000000000000001\x01"));
+	ck_assert(value_is_semver_key(
+		"00000000000000000001.00000000000000000002.00000000000000000003~"));
+	ck_assert(value_is_semver_key(
+		"00000000000000000001.00000000000000000000.00000000000000000000-"
+		"1alpha\x01"
+		"000000000000000000001\x01"));
 	ck_assert(!value_is_semver_key(release));
 	ck_assert(!value_is_semver_key("1.2.3"));
-	ck_assert(!value_is_semver_key("00000000000000000001.00000000000000000002.00000000000000000003-"));
-	ck_assert(!value_is_semver_key("00000000000000000001.00000000000000000002.00000000000000000003~x"));
-	ck_assert(!value_is_semver_key("00000000000000000001.00000000000000000002.00000000000000000003-"
-				       "1alpha"));
-	ck_assert(!value_is_semver_key("00000000000000000001.00000000000000000002.00000000000000000003-"
-				       "2x\x01"));
+	ck_assert(!value_is_semver_key(
+		"00000000000000000001.00000000000000000002.00000000000000000003-"));
+	ck_assert(!value_is_semver_key(
+		"00000000000000000001.00000000000000000002.00000000000000000003~x"));
+	ck_assert(!value_is_semver_key(
+		"00000000000000000001.00000000000000000002.00000000000000000003-"
+		"1alpha"));
+	ck_assert(!value_is_semver_key(
+		"00000000000000000001.00000000000000000002.00000000000000000003-"
+		"2x\x01"));
 	ck_assert(!value_is_semver_key(""));
 }
 END_TEST
@@ -104,11 +111,13 @@ START_TEST(utf8)
 	ck_assert(value_is_utf8("plain", 5));
 	ck_assert(value_is_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14));
 	ck_assert(!value_is_utf8("\xff", 1));
-	ck_assert(!value_is_utf8("a\x80" "b", 3));
-	ck_assert(!value_is_utf8("\xc0\xaf", 2));         /* overlong '/' */
-	ck_assert(!value_is_utf8("\xed\xa0\x80", 3));     /* surrogate */
+	ck_assert(!value_is_utf8("a\x80"
+				 "b",
+				 3));
+	ck_assert(!value_is_utf8("\xc0\xaf", 2)); /* overlong '/' */
+	ck_assert(!value_is_utf8("\xed\xa0\x80", 3)); /* surrogate */
 	ck_assert(!value_is_utf8("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
-	ck_assert(!value_is_utf8("\xe2\x82", 2));         /* truncated */
+	ck_assert(!value_is_utf8("\xe2\x82", 2)); /* truncated */
 }
 END_TEST
 

@@ -59,8 +59,8 @@ START_TEST(id_prefixes_are_distinct_shapes)
 	for (i = 0; vocab_id_prefixes[i] != NULL; i++) {
 		snprintf(id, sizeof(id), "%s_%028d", vocab_id_prefixes[i], 7);
 		for (j = 0; vocab_id_prefixes[j] != NULL; j++)
-			ck_assert_msg(vocab_valid_id(id, vocab_id_prefixes[j]) == (i == j), "%s as %s",
-				      id, vocab_id_prefixes[j]);
+			ck_assert_msg(vocab_valid_id(id, vocab_id_prefixes[j]) == (i == j),
+				      "%s as %s", id, vocab_id_prefixes[j]);
 	}
 }
 END_TEST

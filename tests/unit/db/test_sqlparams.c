@@ -68,8 +68,9 @@ START_TEST(text_array_literals)
 {
 	ck_assert_str_eq(sql_text_array(a, NULL, 0), "{}");
 	ck_assert_str_eq(sql_text_array(a, (const char *const[]){ "ws_a" }, 1), "{\"ws_a\"}");
-	ck_assert_str_eq(sql_text_array(a, (const char *const[]){ "a", "b\"c", "d\\e", "", "x,y}" }, 5),
-			 "{\"a\",\"b\\\"c\",\"d\\\\e\",\"\",\"x,y}\"}");
+	ck_assert_str_eq(
+		sql_text_array(a, (const char *const[]){ "a", "b\"c", "d\\e", "", "x,y}" }, 5),
+		"{\"a\",\"b\\\"c\",\"d\\\\e\",\"\",\"x,y}\"}");
 }
 END_TEST
 

@@ -33,10 +33,10 @@ static const struct route *lookup_api(enum http_method m, const char *path)
 }
 
 /* A 404: no route and no method to offer. */
-#define ck_no_such_path(found)                      \
-	do {                                        \
-		ck_assert_ptr_null(found);          \
-		ck_assert_uint_eq(allowed, 0);      \
+#define ck_no_such_path(found)                                                                     \
+	do {                                                                                       \
+		ck_assert_ptr_null(found);                                                         \
+		ck_assert_uint_eq(allowed, 0);                                                     \
 	} while (0)
 
 static bool public_by_design(const char *pattern)

@@ -53,7 +53,8 @@ static const char *member(struct json_object *o, const char *key)
 
 START_TEST(a_matched_request)
 {
-	static const struct route route = { .method = HTTP_GET, .pattern = "/api/integrations/{int}" };
+	static const struct route route = { .method = HTTP_GET,
+					    .pattern = "/api/integrations/{int}" };
 	struct request req;
 	struct response resp;
 	struct json_object *o;

@@ -38,7 +38,8 @@ static bool has(const char *path, const char *message)
 	size_t i;
 
 	for (i = 0; i < v.n_errors; i++)
-		if (strcmp(v.errors[i].path, path) == 0 && strcmp(v.errors[i].message, message) == 0)
+		if (strcmp(v.errors[i].path, path) == 0 &&
+		    strcmp(v.errors[i].message, message) == 0)
 			return true;
 	return false;
 }
@@ -66,7 +67,8 @@ END_TEST
 
 START_TEST(unknown_keys_refused)
 {
-	check("{\"members\": [{\"slug\": \"a1\", \"entityId\": \"" ENT "\", \"x/y\": 1}], \"extra\": 1}");
+	check("{\"members\": [{\"slug\": \"a1\", \"entityId\": \"" ENT
+	      "\", \"x/y\": 1}], \"extra\": 1}");
 	ck_assert(has("/manifest/extra", "unknown field"));
 	ck_assert(has("/manifest/members/0/x~1y", "unknown field"));
 	ck_assert_uint_eq(v.n_errors, 2);
@@ -75,11 +77,13 @@ END_TEST
 
 START_TEST(member_fields_checked)
 {
-	check("{\"members\": [1, {\"slug\": \"-bad\", \"entityId\": \"int_0192f3a4b5c6a1b2c3d4e5f60718\","
+	check("{\"members\": [1, {\"slug\": \"-bad\", \"entityId\": "
+	      "\"int_0192f3a4b5c6a1b2c3d4e5f60718\","
 	      " \"mode\": \"copy\", \"default\": \"yes\", \"config\": []}, {}]}");
 	ck_assert(has("/manifest/members/0", "must be an object"));
 	ck_assert(has("/manifest/members/1/slug", "must match ^[a-z0-9][a-z0-9-]{1,62}$"));
-	ck_assert(has("/manifest/members/1/entityId", "must be an entity id (ent_ + 28 hex digits)"));
+	ck_assert(
+		has("/manifest/members/1/entityId", "must be an entity id (ent_ + 28 hex digits)"));
 	ck_assert(has("/manifest/members/1/mode", "must be clone or reference"));
 	ck_assert(has("/manifest/members/1/default", "must be a boolean"));
 	ck_assert(has("/manifest/members/1/config", "must be an object"));

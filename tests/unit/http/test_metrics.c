@@ -81,16 +81,16 @@ START_TEST(counts_and_exposes)
 	text = scrape(true, &status);
 	ck_assert_int_eq(status, 200);
 	ck_assert_ptr_nonnull(strstr(text, "# TYPE integrations_http_requests_total counter\n"));
-	ck_assert_ptr_nonnull(strstr(
-		text, "integrations_http_requests_total{method=\"GET\",route=\"/api/a\",status=\"200\"} 2\n"));
-	ck_assert_ptr_nonnull(strstr(
-		text,
-		"integrations_http_requests_total{method=\"POST\",route=\"/api/a/{int}\",status=\"201\"} 1\n"));
-	ck_assert_ptr_nonnull(strstr(
-		text, "integrations_http_requests_total{method=\"\",route=\"unmatched\",status=\"404\"} 1\n"));
-	ck_assert_ptr_nonnull(strstr(
-		text, "integrations_http_requests_total{method=\"\",route=\"unmatched\",status=\"other\"} 1\n"));
-	ck_assert_ptr_nonnull(strstr(text, "integrations_db_errors_total{kind=\"unavailable\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "integrations_http_requests_total{method=\"GET\",route="
+					   "\"/api/a\",status=\"200\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "integrations_http_requests_total{method=\"POST\",route="
+					   "\"/api/a/{int}\",status=\"201\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "integrations_http_requests_total{method=\"\",route="
+					   "\"unmatched\",status=\"404\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "integrations_http_requests_total{method=\"\",route="
+					   "\"unmatched\",status=\"other\"} 1\n"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "integrations_db_errors_total{kind=\"unavailable\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "integrations_db_errors_total{kind=\"internal\"} 1\n"));
 	ck_assert_ptr_null(strstr(text, "status=\"404\"} 2"));
 }

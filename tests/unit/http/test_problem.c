@@ -60,7 +60,8 @@ START_TEST(problem_members)
 	ck_assert_str_eq(resp.content_type, "application/problem+json");
 	o = body();
 	ck_assert_int_eq(json_object_object_length(o), 7);
-	ck_assert_str_eq(string_member(o, "type"), "https://docs.integrations.dev/problems/not_found");
+	ck_assert_str_eq(string_member(o, "type"),
+			 "https://docs.integrations.dev/problems/not_found");
 	ck_assert_str_eq(string_member(o, "title"), "Not Found");
 	ck_assert_int_eq(json_object_get_int(member(o, "status", json_type_int)), 404);
 	ck_assert_str_eq(string_member(o, "detail"), "integration not found");
@@ -99,9 +100,9 @@ START_TEST(title_and_type_follow_status_and_code)
 	ck_assert_int_eq(resp.status, statuses[_i].status);
 	ck_assert_str_eq(string_member(o, "title"), statuses[_i].title);
 	ck_assert_str_eq(string_member(o, "code"), statuses[_i].code);
-	ck_assert_str_eq(string_member(o, "type"),
-			 arena_printf(a, "https://docs.integrations.dev/problems/%s",
-				      statuses[_i].code));
+	ck_assert_str_eq(
+		string_member(o, "type"),
+		arena_printf(a, "https://docs.integrations.dev/problems/%s", statuses[_i].code));
 	ck_assert_int_eq(json_object_get_int(member(o, "status", json_type_int)),
 			 statuses[_i].status);
 }

@@ -59,8 +59,8 @@ END_TEST
 
 START_TEST(decode_refuses_bad_escapes_and_nul)
 {
-	static const char *const bad[] = { "%", "%2", "a%", "a%4", "%zz", "%G0", "%0G", "%%20",
-					   "%00", "a%00b", "% 20" };
+	static const char *const bad[] = { "%",   "%2",   "a%",  "a%4",   "%zz", "%G0",
+					   "%0G", "%%20", "%00", "a%00b", "% 20" };
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

@@ -45,10 +45,10 @@ static const struct route *lookup(enum http_method m, const char *path)
 }
 
 /* A 404: no route and no method to offer. */
-#define ck_no_such_path(found)                      \
-	do {                                        \
-		ck_assert_ptr_null(found);          \
-		ck_assert_uint_eq(allowed, 0);      \
+#define ck_no_such_path(found)                                                                     \
+	do {                                                                                       \
+		ck_assert_ptr_null(found);                                                         \
+		ck_assert_uint_eq(allowed, 0);                                                     \
 	} while (0)
 
 START_TEST(literal_match)
@@ -88,13 +88,13 @@ END_TEST
 START_TEST(id_of_wrong_shape_is_404)
 {
 	static const char *const bad[] = {
-		"/items/ins_0192f3a4b5c6d7e8f9a0b1c2d3e4",  /* wrong prefix */
-		"/items/int-0192f3a4b5c6d7e8f9a0b1c2d3e4",  /* wrong separator */
-		"/items/0192f3a4b5c6d7e8f9a0b1c2d3e4",	    /* no prefix */
-		"/items/int_0192F3A4B5C6D7E8F9A0B1C2D3E4",  /* uppercase hex */
-		"/items/int_0192f3a4b5c6d7e8f9a0b1c2d3e",   /* 27 digits */
+		"/items/ins_0192f3a4b5c6d7e8f9a0b1c2d3e4", /* wrong prefix */
+		"/items/int-0192f3a4b5c6d7e8f9a0b1c2d3e4", /* wrong separator */
+		"/items/0192f3a4b5c6d7e8f9a0b1c2d3e4", /* no prefix */
+		"/items/int_0192F3A4B5C6D7E8F9A0B1C2D3E4", /* uppercase hex */
+		"/items/int_0192f3a4b5c6d7e8f9a0b1c2d3e", /* 27 digits */
 		"/items/int_0192f3a4b5c6d7e8f9a0b1c2d3e4f", /* 29 digits */
-		"/items/int_0192f3a4b5c6d7e8f9a0b1c2d3eg",  /* not hex */
+		"/items/int_0192f3a4b5c6d7e8f9a0b1c2d3eg", /* not hex */
 		"/items/int_",
 		"/items/{int}",
 	};
@@ -155,9 +155,9 @@ START_TEST(allow_header_order)
 			 "GET, PATCH, DELETE");
 	ck_assert_str_eq(route_allow_header(a, HTTP_DELETE | HTTP_HEAD | HTTP_POST | HTTP_GET),
 			 "GET, HEAD, POST, DELETE");
-	ck_assert_str_eq(route_allow_header(
-			     a, HTTP_DELETE | HTTP_PATCH | HTTP_PUT | HTTP_POST | HTTP_GET),
-			 "GET, POST, PUT, PATCH, DELETE");
+	ck_assert_str_eq(
+		route_allow_header(a, HTTP_DELETE | HTTP_PATCH | HTTP_PUT | HTTP_POST | HTTP_GET),
+		"GET, POST, PUT, PATCH, DELETE");
 	ck_assert_str_eq(route_allow_header(a, HTTP_POST), "POST");
 	ck_assert_str_eq(route_allow_header(a, HTTP_DELETE | HTTP_POST), "POST, DELETE");
 	ck_assert_str_eq(route_allow_header(a, 0), "");

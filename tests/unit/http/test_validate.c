@@ -16,16 +16,26 @@ static void meta_values_are_strings(struct json_object *value, const char *path,
 	json_object_object_foreach(value, key, member)
 	{
 		if (!json_object_is_type(member, json_type_string))
-			validation_add(v, validate_pointer(v->arena, path, key), "must be a string");
+			validation_add(v, validate_pointer(v->arena, path, key),
+				       "must be a string");
 	}
 }
 
 static const struct field_spec fields[] = {
-	{ .name = "name", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .max_len = 5,
-	  .check = validate_nonblank, .check_message = "must not be blank" },
-	{ .name = "slug", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .check = validate_slug,
+	{ .name = "name",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_REQUIRED,
+	  .max_len = 5,
+	  .check = validate_nonblank,
+	  .check_message = "must not be blank" },
+	{ .name = "slug",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_REQUIRED,
+	  .check = validate_slug,
 	  .check_message = "must be a slug" },
-	{ .name = "color", .type = FIELD_STRING, .enum_values = colors,
+	{ .name = "color",
+	  .type = FIELD_STRING,
+	  .enum_values = colors,
 	  .check_message = "must be red or green" },
 	{ .name = "note", .type = FIELD_STRING, .flags = FIELD_NULLABLE },
 	{ .name = "count", .type = FIELD_INT },
@@ -68,13 +78,13 @@ static void check_body(const char *body)
 }
 
 /* Exactly one problem, at path, saying message (NULL: any message). */
-#define ck_one_error(path_, message_)                                      \
-	do {                                                               \
-		const char *m_ = (message_);                               \
-		ck_assert_uint_eq(v.n_errors, 1);                          \
-		ck_assert_str_eq(v.errors[0].path, (path_));               \
-		if (m_ != NULL)                                            \
-			ck_assert_str_eq(v.errors[0].message, m_);         \
+#define ck_one_error(path_, message_)                                                              \
+	do {                                                                                       \
+		const char *m_ = (message_);                                                       \
+		ck_assert_uint_eq(v.n_errors, 1);                                                  \
+		ck_assert_str_eq(v.errors[0].path, (path_));                                       \
+		if (m_ != NULL)                                                                    \
+			ck_assert_str_eq(v.errors[0].message, m_);                                 \
 	} while (0)
 
 #define VALID_MIN "\"name\":\"ab\",\"slug\":\"ab\""
@@ -270,10 +280,11 @@ END_TEST
 
 START_TEST(slug_shape)
 {
-	static const char *const good[] = { "ab", "a1", "0a", "a-b", "my-integration-2", "ab-",
-					    "a--b" };
-	static const char *const bad[] = { "",	 "a",	"-ab", "Ab",  "aB", "a_b", "a b",
-					   "a.b", "ab/", "\xC3\xA9t\xC3\xA9", "ab\n" };
+	static const char *const good[] = { "ab",  "a1",  "0a", "a-b", "my-integration-2",
+					    "ab-", "a--b" };
+	static const char *const bad[] = { "",    "a",   "-ab", "Ab",  "aB",
+					   "a_b", "a b", "a.b", "ab/", "\xC3\xA9t\xC3\xA9",
+					   "ab\n" };
 	char s[80];
 	size_t i;
 
@@ -352,7 +363,8 @@ Suite *make_suite(void)
 	tcase_add_test(body, unknown_field);
 	tcase_add_test(body, unknown_field_pointer_is_escaped);
 	tcase_add_test(body, null_values);
-	tcase_add_loop_test(body, type_mismatch, 0, (int)(sizeof(mismatches) / sizeof(mismatches[0])));
+	tcase_add_loop_test(body, type_mismatch, 0,
+			    (int)(sizeof(mismatches) / sizeof(mismatches[0])));
 	tcase_add_test(body, max_len_counts_bytes);
 	tcase_add_test(body, enum_values);
 	tcase_add_test(body, check_functions);

@@ -175,26 +175,29 @@ static const struct {
 	const char *text;
 	size_t len;
 } bad_bytes[] = {
-#define B(s) { s, sizeof(s) - 1 }
-	B("\"\xC0\xAF\""),		   /* overlong '/' */
-	B("\"\xC1\xBF\""),		   /* overlong 2-byte */
-	B("\"\xE0\x80\xAF\""),		   /* overlong 3-byte */
-	B("\"\xF0\x80\x80\xAF\""),	   /* overlong 4-byte */
-	B("\"\xED\xA0\x80\""),		   /* U+D800 encoded in UTF-8 */
-	B("\"\xED\xBF\xBF\""),		   /* U+DFFF encoded in UTF-8 */
+#define B(s)                                                                                       \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
+	B("\"\xC0\xAF\""), /* overlong '/' */
+	B("\"\xC1\xBF\""), /* overlong 2-byte */
+	B("\"\xE0\x80\xAF\""), /* overlong 3-byte */
+	B("\"\xF0\x80\x80\xAF\""), /* overlong 4-byte */
+	B("\"\xED\xA0\x80\""), /* U+D800 encoded in UTF-8 */
+	B("\"\xED\xBF\xBF\""), /* U+DFFF encoded in UTF-8 */
 	B("\"\xED\xA0\xBD\xED\xB8\x80\""), /* CESU-8 surrogate pair */
-	B("\"\xF4\x90\x80\x80\""),	   /* above U+10FFFF */
-	B("\"\xF5\x80\x80\x80\""),	   /* invalid lead byte */
-	B("\"\xFF\""),			   /* never valid */
-	B("\"\x80\""),			   /* lone continuation byte */
-	B("\"\xC3\""),			   /* truncated 2-byte, then the quote */
-	B("\"\xE2\x82\""),		   /* truncated 3-byte */
-	B("\"\xF0\x9F\x98\""),		   /* truncated 4-byte */
-	B("\"\xE2\x82"),		   /* truncated at the end of input */
-	B("\"\xC3(\""),			   /* bad continuation */
-	B("{\"k\xFF\":1}"),		   /* in a key */
-	B("\"a\0b\""),			   /* raw NUL byte in a string */
-	B("{}\0"),			   /* NUL after the value */
+	B("\"\xF4\x90\x80\x80\""), /* above U+10FFFF */
+	B("\"\xF5\x80\x80\x80\""), /* invalid lead byte */
+	B("\"\xFF\""), /* never valid */
+	B("\"\x80\""), /* lone continuation byte */
+	B("\"\xC3\""), /* truncated 2-byte, then the quote */
+	B("\"\xE2\x82\""), /* truncated 3-byte */
+	B("\"\xF0\x9F\x98\""), /* truncated 4-byte */
+	B("\"\xE2\x82"), /* truncated at the end of input */
+	B("\"\xC3(\""), /* bad continuation */
+	B("{\"k\xFF\":1}"), /* in a key */
+	B("\"a\0b\""), /* raw NUL byte in a string */
+	B("{}\0"), /* NUL after the value */
 #undef B
 };
 
@@ -211,10 +214,10 @@ END_TEST
 START_TEST(values_survive_parsing)
 {
 	int rc;
-	struct json_object *o =
-	    parse("{\"max\":9223372036854775807,\"min\":-9223372036854775808,\"e\":1.5e3,"
-		  "\"neg\":-2.5E-1,\"pair\":\"\\ud83d\\ude00\",\"u\":\"\\u00e9\",\"n\":null}",
-		  &rc);
+	struct json_object *o = parse(
+		"{\"max\":9223372036854775807,\"min\":-9223372036854775808,\"e\":1.5e3,"
+		"\"neg\":-2.5E-1,\"pair\":\"\\ud83d\\ude00\",\"u\":\"\\u00e9\",\"n\":null}",
+		&rc);
 	struct json_object *v;
 
 	ck_assert_int_eq(rc, 0);
@@ -304,13 +307,15 @@ Suite *make_suite(void)
 	Suite *s = suite_create("json_strict");
 	TCase *tc = tcase_create("json_strict");
 
-	tcase_add_loop_test(tc, accepts_valid_documents, 0, (int)(sizeof(valid) / sizeof(valid[0])));
+	tcase_add_loop_test(tc, accepts_valid_documents, 0,
+			    (int)(sizeof(valid) / sizeof(valid[0])));
 	tcase_add_loop_test(tc, accepts_top_level_scalars, 0,
 			    (int)(sizeof(scalars) / sizeof(scalars[0])));
 	tcase_add_test(tc, top_level_scalar_values);
 	tcase_add_loop_test(tc, refuses_invalid_documents, 0,
 			    (int)(sizeof(invalid) / sizeof(invalid[0])));
-	tcase_add_loop_test(tc, refuses_bad_bytes, 0, (int)(sizeof(bad_bytes) / sizeof(bad_bytes[0])));
+	tcase_add_loop_test(tc, refuses_bad_bytes, 0,
+			    (int)(sizeof(bad_bytes) / sizeof(bad_bytes[0])));
 	tcase_add_test(tc, values_survive_parsing);
 	tcase_add_loop_test(tc, depth_32_accepted_33_refused, 0, 2);
 	tcase_add_test(tc, parses_only_the_given_length);

@@ -35,7 +35,8 @@ START_TEST(refuses_foreign_tampered_and_malformed)
 
 	/* Another query's fingerprint, another key, another arity. */
 	ck_assert_int_eq(list_cursor_decode(a, key, sizeof(key) - 1, "other", c, out, 2), -1);
-	ck_assert_int_eq(list_cursor_decode(a, (const unsigned char *)"k2", 2, "fp", c, out, 2), -1);
+	ck_assert_int_eq(list_cursor_decode(a, (const unsigned char *)"k2", 2, "fp", c, out, 2),
+			 -1);
 	ck_assert_int_eq(list_cursor_decode(a, key, sizeof(key) - 1, "fp", c, out, 3), -1);
 	/* One payload character changed. */
 	dot[3] = dot[3] == 'A' ? 'B' : 'A';
@@ -76,7 +77,8 @@ START_TEST(signed_values_checked_against_key_types)
 	const char *bad_id[] = { "2026-12-02 06:49:20+00", "int_'; drop table x" };
 	const char *other_id[] = { "2026-12-02 06:49:20+00", "ent_0123456789abcdef0123456789ab" };
 	const char *null_time[] = { NULL, ID };
-	const char *version[] = { "00000000000000000001.00000000000000000000.00000000000000000000~", ID };
+	const char *version[] = { "00000000000000000001.00000000000000000000.00000000000000000000~",
+				  ID };
 	const char *raw_version[] = { "1.0.0", ID };
 	const char *tier[] = { "first_party", ID };
 	const char *bad_tier[] = { "gold", ID };

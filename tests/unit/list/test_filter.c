@@ -62,7 +62,8 @@ START_TEST(scalar_operators)
 	ck_assert_str_eq(p.values[2], "z");
 	ck_assert_str_eq(compile("{\"description\":{\"neq\":\"x\"}}"),
 			 "(((i.description is distinct from $4::text)))");
-	ck_assert_str_eq(compile("{\"deletedAt\":{\"isNull\":false}}"), "(((i.deleted_at is not null)))");
+	ck_assert_str_eq(compile("{\"deletedAt\":{\"isNull\":false}}"),
+			 "(((i.deleted_at is not null)))");
 	ck_assert_str_eq(compile("{\"createdAt\":{\"gte\":\"2026-01-01T00:00:00Z\"}}"),
 			 "(((i.created_at >= $5::timestamptz)))");
 	ck_assert_str_eq(compile("{\"currentVersion\":{\"gt\":\"1.0.0\"}}"),
@@ -84,9 +85,10 @@ END_TEST
 
 START_TEST(text_operators_escape_like)
 {
-	ck_assert_str_eq(compile("{\"name\":{\"startsWith\":\"50%_\\\\\",\"mode\":\"insensitive\"}}"),
-			 "(((lower((i.name) collate \"und-x-icu\") collate \"C\" like "
-			 "lower(($2::text) collate \"und-x-icu\") collate \"C\")))");
+	ck_assert_str_eq(
+		compile("{\"name\":{\"startsWith\":\"50%_\\\\\",\"mode\":\"insensitive\"}}"),
+		"(((lower((i.name) collate \"und-x-icu\") collate \"C\" like "
+		"lower(($2::text) collate \"und-x-icu\") collate \"C\")))");
 	ck_assert_str_eq(p.values[1], "50\\%\\_\\\\%");
 	ck_assert_str_eq(compile("{\"name\":{\"endsWith\":\"x\"}}"), "(((i.name like $3::text)))");
 	ck_assert_str_eq(p.values[2], "%x");
@@ -102,11 +104,12 @@ END_TEST
  */
 START_TEST(insensitive_folds_with_icu)
 {
-	ck_assert_str_eq(compile("{\"name\":{\"in\":[\"\u00c4rger\",\"\u00e9cole\"],"
-				 "\"mode\":\"insensitive\"}}"),
-			 "(((lower((i.name) collate \"und-x-icu\") collate \"C\" = any(array(select "
-			 "lower((x) collate \"und-x-icu\") collate \"C\" from unnest($2::text[]) as "
-			 "x)))))");
+	ck_assert_str_eq(
+		compile("{\"name\":{\"in\":[\"\u00c4rger\",\"\u00e9cole\"],"
+			"\"mode\":\"insensitive\"}}"),
+		"(((lower((i.name) collate \"und-x-icu\") collate \"C\" = any(array(select "
+		"lower((x) collate \"und-x-icu\") collate \"C\" from unnest($2::text[]) as "
+		"x)))))");
 	ck_assert_str_eq(p.values[1], "{\"\u00c4rger\",\"\u00e9cole\"}");
 	ck_assert_str_eq(compile("{\"name\":{\"contains\":\"\u00c4\",\"mode\":\"insensitive\"}}"),
 			 "(((lower((i.name) collate \"und-x-icu\") collate \"C\" like "
@@ -129,16 +132,21 @@ END_TEST
 
 START_TEST(logic_and_relations)
 {
-	ck_assert_str_eq(compile("{\"OR\":[{\"slug\":{\"eq\":\"a\"}},{\"NOT\":{\"slug\":{\"eq\":\"b\"}}}]}"),
-			 "(((((i.slug = $2::text))) or (not coalesce((((i.slug = $3::text))), false))))");
+	ck_assert_str_eq(
+		compile("{\"OR\":[{\"slug\":{\"eq\":\"a\"}},{\"NOT\":{\"slug\":{\"eq\":\"b\"}}}]}"),
+		"(((((i.slug = $2::text))) or (not coalesce((((i.slug = $3::text))), false))))");
 	ck_assert_str_eq(compile("{\"versions\":{\"some\":{\"version\":{\"eq\":\"2.0.0\"}}}}"),
-			 "((exists (select 1 from core.integration_versions r1 where r1.integration_id = i.id "
+			 "((exists (select 1 from core.integration_versions r1 where "
+			 "r1.integration_id = i.id "
 			 "and ((((r1.version_key = core.semver_key($4::text))))))))");
 	ck_assert_str_eq(compile("{\"installs\":{\"every\":{\"deletedAt\":{\"isNull\":true}}}}"),
-			 "((not exists (select 1 from core.integration_installs r1 where r1.integration_id = i.id "
-			 "and r1.workspace_id = any($1::text[]) and not coalesce((((r1.deleted_at is null))), false))))");
+			 "((not exists (select 1 from core.integration_installs r1 where "
+			 "r1.integration_id = i.id "
+			 "and r1.workspace_id = any($1::text[]) and not coalesce((((r1.deleted_at "
+			 "is null))), false))))");
 	ck_assert_str_eq(compile("{\"versions\":{\"none\":{}}}"),
-			 "((not exists (select 1 from core.integration_versions r1 where r1.integration_id = i.id and ((true)))))");
+			 "((not exists (select 1 from core.integration_versions r1 where "
+			 "r1.integration_id = i.id and ((true)))))");
 }
 END_TEST
 
@@ -150,7 +158,8 @@ START_TEST(errors_point_into_the_filter)
 	reset();
 	assert_error("{\"name\":{\"eq\":1}}", "?filter/name/eq");
 	reset();
-	assert_error("{\"AND\":[{},{\"visibility\":{\"eq\":\"secret\"}}]}", "?filter/AND/1/visibility/eq");
+	assert_error("{\"AND\":[{},{\"visibility\":{\"eq\":\"secret\"}}]}",
+		     "?filter/AND/1/visibility/eq");
 	reset();
 	assert_error("{\"createdAt\":{\"lt\":\"yesterday\"}}", "?filter/createdAt/lt");
 	reset();

@@ -79,7 +79,8 @@ START_TEST(errors_point_into_order_by)
 	ck_assert_int_eq(parse("[{\"name\":\"asc\"},{\"name\":\"desc\"}]"), -1);
 	ck_assert_str_eq(v.errors[0].path, "?orderBy/1/name");
 	v.n_errors = 0;
-	ck_assert_int_eq(parse("[{\"a\":1},{\"b\":1},{\"c\":1},{\"d\":1},{\"e\":1},{\"f\":1}]"), -1);
+	ck_assert_int_eq(parse("[{\"a\":1},{\"b\":1},{\"c\":1},{\"d\":1},{\"e\":1},{\"f\":1}]"),
+			 -1);
 	ck_assert_str_eq(v.errors[0].message, "has more than 5 keys");
 	v.n_errors = 0;
 	ck_assert_int_eq(parse("[]"), -1);
@@ -129,16 +130,18 @@ START_TEST(keyset_nullable_key_in_every_position)
 	/* desc = nulls first: after a null come all the values. */
 	p.n = 1;
 	ck_assert_int_eq(parse("[{\"description\":\"desc\"}]"), 0);
-	ck_assert_str_eq(list_keyset_sql(a, &order, "i", with_null, false, &p),
-			 "((i.description is not null) or (i.description is null and i.id < $2::text))");
+	ck_assert_str_eq(
+		list_keyset_sql(a, &order, "i", with_null, false, &p),
+		"((i.description is not null) or (i.description is null and i.id < $2::text))");
 	/* Backwards over desc nulls first = asc nulls last. */
 	p.n = 1;
 	ck_assert_str_eq(list_keyset_sql(a, &order, "i", with_null, true, &p),
 			 "((false) or (i.description is null and i.id > $2::text))");
 	/* With a nullable key the complement negates the keyset, nulls counted as not after. */
 	p.n = 1;
-	ck_assert_str_eq(list_keyset_complement_sql(a, &order, "i", with_null, true, &p),
-			 "not coalesce(((false) or (i.description is null and i.id > $2::text)), false)");
+	ck_assert_str_eq(
+		list_keyset_complement_sql(a, &order, "i", with_null, true, &p),
+		"not coalesce(((false) or (i.description is null and i.id > $2::text)), false)");
 }
 END_TEST
 

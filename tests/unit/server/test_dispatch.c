@@ -30,9 +30,10 @@ static void record(struct request *req, struct response *resp)
 	seen.calls++;
 	for (i = 0; i < HTTP_MAX_PATH_PARAMS; i++)
 		seen.path_params[i] = req->path_params[i];
-	seen.json = req->json != NULL ? arena_strdup(req->arena, json_object_to_json_string_ext(
-								      req->json, JSON_C_TO_STRING_PLAIN))
-				      : NULL;
+	seen.json = req->json != NULL
+			    ? arena_strdup(req->arena, json_object_to_json_string_ext(
+							       req->json, JSON_C_TO_STRING_PLAIN))
+			    : NULL;
 	seen.caller = req->caller.json;
 	seen.limit = request_query(req, "limit");
 	response_json(resp, 200, ok, sizeof(ok) - 1);
@@ -48,15 +49,27 @@ static const struct body_spec no_fields = { NULL, 0 };
 
 static const struct route table[] = {
 	{ .method = HTTP_GET, .pattern = "/t/health", .handler = record, .public = true },
-	{ .method = HTTP_GET, .pattern = "/t/items", .handler = record, .query_params = list_params },
-	{ .method = HTTP_POST, .pattern = "/t/items", .handler = record, .body = BODY_REQUIRED,
+	{ .method = HTTP_GET,
+	  .pattern = "/t/items",
+	  .handler = record,
+	  .query_params = list_params },
+	{ .method = HTTP_POST,
+	  .pattern = "/t/items",
+	  .handler = record,
+	  .body = BODY_REQUIRED,
 	  .body_spec = &item_body },
 	{ .method = HTTP_GET, .pattern = "/t/items/{int}", .handler = record },
-	{ .method = HTTP_PATCH, .pattern = "/t/items/{int}", .handler = record,
-	  .body = BODY_REQUIRED, .body_spec = &item_body },
+	{ .method = HTTP_PATCH,
+	  .pattern = "/t/items/{int}",
+	  .handler = record,
+	  .body = BODY_REQUIRED,
+	  .body_spec = &item_body },
 	{ .method = HTTP_DELETE, .pattern = "/t/items/{int}", .handler = record },
-	{ .method = HTTP_POST, .pattern = "/t/items/{int}/restore", .handler = record,
-	  .body = BODY_OPTIONAL, .body_spec = &no_fields },
+	{ .method = HTTP_POST,
+	  .pattern = "/t/items/{int}/restore",
+	  .handler = record,
+	  .body = BODY_OPTIONAL,
+	  .body_spec = &no_fields },
 	{ .method = HTTP_GET, .pattern = "/t/ws/{ws}/items/{int}", .handler = record },
 };
 
@@ -116,18 +129,18 @@ static const char *problem_string(const char *name)
 }
 
 /* The response is a problem with this status and code, and the handler did not run. */
-#define ck_refused(status_, code_)                                  \
-	do {                                                        \
-		ck_assert_int_eq(resp.status, (status_));           \
-		ck_assert_str_eq(problem_string("code"), (code_));   \
-		ck_assert_str_eq(problem_string("requestId"), "test-req"); \
-		ck_assert_int_eq(seen.calls, 0);                    \
+#define ck_refused(status_, code_)                                                                 \
+	do {                                                                                       \
+		ck_assert_int_eq(resp.status, (status_));                                          \
+		ck_assert_str_eq(problem_string("code"), (code_));                                 \
+		ck_assert_str_eq(problem_string("requestId"), "test-req");                         \
+		ck_assert_int_eq(seen.calls, 0);                                                   \
 	} while (0)
 
-#define ck_handled()                                   \
-	do {                                           \
-		ck_assert_int_eq(seen.calls, 1);       \
-		ck_assert_int_eq(resp.status, 200);    \
+#define ck_handled()                                                                               \
+	do {                                                                                       \
+		ck_assert_int_eq(seen.calls, 1);                                                   \
+		ck_assert_int_eq(resp.status, 200);                                                \
 	} while (0)
 
 /* errors[index].path of the problem. */
@@ -203,8 +216,9 @@ END_TEST
 START_TEST(bad_token_is_401)
 {
 	req.authorization = fx_bearer(
-	    a, fx_mint(a, JWT_ALG_HS256, NULL,
-		       fx_claims_json(a, &(struct fx_claims){ .exp = fx_int(a, FX_NOW - 3600) })));
+		a,
+		fx_mint(a, JWT_ALG_HS256, NULL,
+			fx_claims_json(a, &(struct fx_claims){ .exp = fx_int(a, FX_NOW - 3600) })));
 	run("GET", "/t/items/" ID, NULL, NULL);
 	ck_refused(401, "invalid_token");
 	ck_assert(has_header("WWW-Authenticate: Bearer error=\"invalid_token\"\r\n"));
@@ -382,7 +396,8 @@ END_TEST
 
 START_TEST(valid_body_reaches_handler_parsed)
 {
-	run("PATCH", "/t/items/" ID, "application/json", " {\"name\":\"caf\\u00e9\",\"note\":null} ");
+	run("PATCH", "/t/items/" ID, "application/json",
+	    " {\"name\":\"caf\\u00e9\",\"note\":null} ");
 	ck_handled();
 	ck_assert_str_eq(seen.path_params[0], ID);
 	ck_assert_str_eq(seen.json, "{\"name\":\"caf\xC3\xA9\",\"note\":null}");
