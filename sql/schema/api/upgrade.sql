@@ -118,8 +118,12 @@ $$;
  *     differs from what was: clones get a new version of the same entity.
  * Returns {"updated", "added", "removed", "skipped"}: the slugs of each, sorted.
  */
+drop function if exists
+    core.install_reconcile(core.integration_installs, core.integration_versions, jsonb, text, boolean);
+
 create or replace function core.install_reconcile(inst core.integration_installs, v core.integration_versions,
-                                       variables jsonb, actor text, dry_run boolean)
+                                       variables jsonb, actor text, dry_run boolean,
+                                       on_conflict text, resolutions jsonb)
 returns jsonb
 language plpgsql
 as $$
@@ -128,14 +132,22 @@ declare
     applied timestamptz := clock_timestamp();
     plan core.install_plan_item[];
     clone_map jsonb;
+    merges jsonb;
+    problems jsonb := '[]';
+    unresolved jsonb;
+    rr record;
+    mg record;
+    detail text;
 begin
     with recursive live as (
         select m.id, m.role, m.slug, m.mode, m.source_entity_id, m.entity_id, m.detached,
-               m.applied_entity_version_id, m.config, av.definition,
+               m.applied_entity_version_id, m.config,
+               coalesce(bd.doc, av.definition) as definition,
                case m.role when 'member' then 'member/' || m.mode || '/' || m.slug
                            else 'dependency/' || m.source_entity_id end as key
         from core.install_members as m
         left join core.entity_versions as av on av.id = m.applied_clone_version_id
+        left join core.json_documents as bd on bd.hash = m.base_hash
         where m.install_id = inst.id and m.removed_at is null
     ), manifest as (
         select t.slug, t.entity_id, t.mode, t.config,
@@ -241,7 +253,7 @@ begin
                          p.source_version_id, p.entity_id, x.config, x.definition,
                          case when a.action = 'update' and p.mode = 'clone' then core.new_id('entv_')
                               else p.clone_version_id end,
-                         null, null, null, null)::core.install_plan_item)
+                         null, null, null, p.was_definition)::core.install_plan_item)
     into plan
     from unnest(plan) as p
     left join core.install_materialize(plan, clone_map, variables) as x using (member_id)
@@ -257,7 +269,113 @@ begin
                         then 'refresh'
                     else 'keep' end as action) as a;
 
+
+    -- Three-way merges (PRODUCT §12) of the attached clones whose rendered upstream differs
+    -- from their base: base (p.was_definition), local (the clone's current definition),
+    -- upstream (p.definition). Set-based for the members no resolution names; one by one
+    -- for those that one does, so that an IN422 of core.json_merge3 is mapped back to the
+    -- index of the entry in body.resolutions.
+    select problems || coalesce(jsonb_agg(jsonb_build_object(
+                                   'path', '/resolutions/' || (x.n - 1) || '/memberId',
+                                   'message', 'is not an attached clone member of this install')
+                               order by x.n), '[]')
+    into problems
+    from jsonb_array_elements(coalesce(resolutions, '[]')) with ordinality as x (e, n)
+    where not exists (select from unnest(plan) as p
+                      where p.member_id = x.e ->> 'memberId' and p.mode = 'clone'
+                        and p.action in ('update', 'refresh', 'keep'));
+
+    select coalesce(jsonb_object_agg(p.member_id, jsonb_build_object(
+               'slug', p.slug, 'outcome', m.outcome, 'merged', m.merged, 'conflicts', m.conflicts,
+               'local', l.definition)), '{}')
+    into merges
+    from unnest(plan) as p
+    join core.entities as e on e.id = p.entity_id
+    join core.entity_versions as l on l.id = e.current_version_id
+    cross join lateral core.json_merge3(p.was_definition, l.definition, p.definition,
+                                        on_conflict, null) as m
+    where p.mode = 'clone' and p.action = 'update'
+      and p.definition is distinct from p.was_definition
+      and not exists (select from jsonb_array_elements(coalesce(resolutions, '[]')) as x (e)
+                      where x.e ->> 'memberId' = p.member_id);
+
+    for rr in
+        select p.member_id, p.slug, p.was_definition, p.definition, l.definition as local,
+               x.entries, x.idx
+        from (select x.e ->> 'memberId' as member_id,
+                     jsonb_agg(x.e - 'memberId' order by x.n) as entries,
+                     array_agg(x.n - 1 order by x.n) as idx
+              from jsonb_array_elements(coalesce(resolutions, '[]')) with ordinality as x (e, n)
+              group by 1) as x
+        join unnest(plan) as p on p.member_id = x.member_id
+        join core.entities as e on e.id = p.entity_id
+        join core.entity_versions as l on l.id = e.current_version_id
+        where p.mode = 'clone' and p.action in ('update', 'refresh', 'keep')
+        order by p.member_id
+    loop
+        begin
+            select * into mg
+            from core.json_merge3(coalesce(rr.was_definition, rr.definition), rr.local, rr.definition,
+                                  on_conflict, rr.entries);
+            merges := merges || jsonb_build_object(rr.member_id, jsonb_build_object(
+                'slug', rr.slug, 'outcome', mg.outcome, 'merged', mg.merged,
+                'conflicts', mg.conflicts, 'local', rr.local));
+        exception when sqlstate 'IN422' then
+            get stacked diagnostics detail = pg_exception_detail;
+            select problems || coalesce(jsonb_agg(jsonb_build_object(
+                       'path', regexp_replace(d.e ->> 'path', '^/resolutions/([0-9]+)',
+                                              '/resolutions/' || rr.idx[(substring(d.e ->> 'path'
+                                                  from '^/resolutions/([0-9]+)'))::int + 1]),
+                       'message', d.e ->> 'message')), '[]')
+            into problems
+            from jsonb_array_elements(detail::jsonb) as d (e);
+        end;
+    end loop;
+
+    if jsonb_array_length(problems) > 0 then
+        raise exception using
+            errcode = 'IN422',
+            message = 'The resolutions do not fit this upgrade: each names an attached clone member of the install and a path that conflicts.',
+            detail = problems::text;
+    end if;
+
+    if on_conflict = 'fail' then
+        select coalesce(jsonb_agg(jsonb_build_object('memberId', k.key, 'slug', k.value ->> 'slug') || c.c
+                                  order by k.value ->> 'slug', k.key, c.n), '[]')
+        into unresolved
+        from jsonb_each(merges) as k
+        cross join lateral jsonb_array_elements(k.value -> 'conflicts') with ordinality as c (c, n)
+        where not exists (select from jsonb_array_elements(coalesce(resolutions, '[]')) as x (e)
+                          where x.e ->> 'memberId' = k.key and x.e ->> 'path' = c.c ->> 'path');
+        if jsonb_array_length(unresolved) > 0 then
+            raise exception using
+                errcode = 'INC09',
+                message = 'The upgrade conflicts with the subscriber''s edits (onConflict fail): nothing was applied.',
+                detail = jsonb_build_object('conflicts', unresolved)::text;
+        end if;
+    end if;
+
+    -- Clone updates whose result equals the clone's current definition write no version.
+    select array_agg(row(p.action, p.member_id, p.role, p.slug, p.mode, p.source_entity_id,
+                         p.source_version_id, p.entity_id, p.config, p.definition,
+                         case when p.action <> 'update' or p.mode <> 'clone' then p.clone_version_id
+                              when merges ? p.member_id
+                                   and (merges -> p.member_id -> 'merged')
+                                       is distinct from (merges -> p.member_id -> 'local')
+                              then p.clone_version_id end,
+                         null, null, null, p.was_definition)::core.install_plan_item)
+    into plan
+    from unnest(plan) as p;
+
     if not dry_run then
+        -- Bases: the rendered upstream of every clone added or updated.
+        insert into core.json_documents (hash, doc)
+        select distinct on (h.hash) h.hash, h.doc
+        from (select core.json_document_hash(p.definition) as hash, p.definition as doc
+              from unnest(plan) as p
+              where p.action in ('add', 'update') and p.mode = 'clone') as h
+        on conflict (hash) do nothing;
+
         -- New clones take free slugs of the workspace: one install or upgrade at a time per
         -- workspace picks them, so concurrent ones never race for the same slug.
         perform pg_advisory_xact_lock(hashtextextended('install slugs ' || inst.workspace_id, 0));
@@ -291,19 +409,23 @@ begin
         where p.action = 'add' and p.mode = 'clone';
 
         insert into core.entity_versions (id, entity_id, definition, created_by, created_at)
-        select p.clone_version_id, p.entity_id, p.definition, actor, applied
+        select p.clone_version_id, p.entity_id,
+               case when p.action = 'add' then p.definition else merges -> p.member_id -> 'merged' end,
+               actor, applied
         from unnest(plan) as p
-        where p.action in ('add', 'update') and p.mode = 'clone';
+        where p.action in ('add', 'update') and p.mode = 'clone' and p.clone_version_id is not null;
 
         update core.entities as e set current_version_id = p.clone_version_id, updated_at = applied
         from unnest(plan) as p
-        where p.action = 'update' and p.mode = 'clone' and e.id = p.entity_id;
+        where p.action = 'update' and p.mode = 'clone' and p.clone_version_id is not null
+          and e.id = p.entity_id;
 
         insert into core.install_members
             (id, install_id, slug, role, mode, source_entity_id, entity_id,
-             applied_entity_version_id, applied_clone_version_id, config, last_applied_at)
+             applied_entity_version_id, applied_clone_version_id, config, last_applied_at, base_hash)
         select p.member_id, inst.id, p.slug, p.role, p.mode, p.source_entity_id, p.entity_id,
-               p.source_version_id, p.clone_version_id, p.config, applied
+               p.source_version_id, p.clone_version_id, p.config, applied,
+               case when p.mode = 'clone' then core.json_document_hash(p.definition) end
         from unnest(plan) as p
         where p.action = 'add';
 
@@ -311,8 +433,9 @@ begin
             source_entity_id = p.source_entity_id,
             entity_id = p.entity_id,
             applied_entity_version_id = p.source_version_id,
-            applied_clone_version_id = case when p.action = 'update' then p.clone_version_id
-                                            else m.applied_clone_version_id end,
+            applied_clone_version_id = coalesce(p.clone_version_id, m.applied_clone_version_id),
+            base_hash = case when p.action = 'update' and p.mode = 'clone'
+                             then core.json_document_hash(p.definition) else m.base_hash end,
             config = p.config,
             last_applied_at = case when p.action = 'update' then applied else m.last_applied_at end
         from unnest(plan) as p
@@ -324,7 +447,25 @@ begin
                        'added', coalesce(jsonb_agg(p.slug order by p.slug) filter (where p.action = 'add'), '[]'),
                        'removed', coalesce(jsonb_agg(p.slug order by p.slug) filter (where p.action = 'remove'), '[]'),
                        'skipped', coalesce(jsonb_agg(p.slug order by p.slug) filter (where p.action = 'skip'), '[]'))
-            from unnest(plan) as p);
+            from unnest(plan) as p)
+        || (select jsonb_build_object(
+                       'merged', coalesce(jsonb_agg(k.value ->> 'slug' order by k.value ->> 'slug', k.key)
+                                              filter (where k.value ->> 'outcome' in ('merged', 'conflict')), '[]'),
+                       'conflicts', coalesce((select jsonb_agg(jsonb_build_object('memberId', c.key, 'slug', c.value ->> 'slug') || x.c
+                                                               order by c.value ->> 'slug', c.key, x.n)
+                                              from jsonb_each(merges) as c
+                                              cross join lateral jsonb_array_elements(c.value -> 'conflicts')
+                                                  with ordinality as x (c, n)), '[]'))
+            from jsonb_each(merges) as k)
+        || case when dry_run
+                then jsonb_build_object('changes', coalesce(
+                         (select jsonb_agg(jsonb_build_object(
+                                     'memberId', k.key, 'slug', k.value ->> 'slug',
+                                     'outcome', k.value ->> 'outcome',
+                                     'patch', core.json_diff(k.value -> 'local', k.value -> 'merged'))
+                                 order by k.value ->> 'slug', k.key)
+                          from jsonb_each(merges) as k), '[]'))
+                else '{}' end;
 end
 $$;
 
@@ -355,6 +496,7 @@ as $$
 declare
     inst core.integration_installs := core.install_lock_for_writer(caller, id);
     dry_run boolean := coalesce((body ->> 'dryRun')::boolean, false);
+    on_conflict text := coalesce(body ->> 'onConflict', 'keep_local');
     i core.integrations;
     v core.integration_versions;
     merged jsonb;
@@ -395,7 +537,22 @@ begin
             detail = problems::text;
     end if;
 
-    result := core.install_reconcile(inst, v, merged, caller ->> 'sub', dry_run);
+    if on_conflict not in ('keep_local', 'take_upstream', 'fail') then
+        raise exception using
+            errcode = 'IN422', message = 'onConflict is not one of keep_local, take_upstream, fail.',
+            detail = '[{"path": "/onConflict", "message": "is not one of keep_local, take_upstream, fail"}]';
+    end if;
+    if body -> 'resolutions' is not null and jsonb_typeof(body -> 'resolutions') <> 'array' then
+        raise exception using
+            errcode = 'IN422', message = 'resolutions is not an array.',
+            detail = '[{"path": "/resolutions", "message": "is not an array"}]';
+    end if;
+
+    result := core.install_reconcile(inst, v, merged, caller ->> 'sub', dry_run, on_conflict,
+                                     nullif(body -> 'resolutions', 'null'));
+    if dry_run then
+        return (200, result || '{"operationId": null}', null)::api.reply;
+    end if;
     if not dry_run
        and (v.id <> inst.integration_version_id
             or merged <> inst.variables
@@ -407,7 +564,11 @@ begin
             last_upgraded_at = clock_timestamp()
         where t.id = inst.id;
     end if;
-    return (200, result, null)::api.reply;
+    return (200,
+            result || jsonb_build_object('operationId', core.install_operation_record(
+                                             caller, inst.id, 'upgrade', inst.integration_version_id,
+                                             v.id, result)),
+            null)::api.reply;
 end
 $$;
 

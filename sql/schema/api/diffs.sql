@@ -1,0 +1,1 @@
+-- Diffs (PRODUCT §12).

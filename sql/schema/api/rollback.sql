@@ -1,0 +1,1 @@
+-- Rollback (PRODUCT §13): see below.
