@@ -470,38 +470,18 @@ end
 $$;
 
 /**
- * POST /api/integration-installs/{id}/upgrade: reconciles the install with
- * body.integrationVersionId, or the integration's current version (core.install_reconcile;
- * an older version is a rollback, by the same rules). body.variables, when given, replace
- * the install's variables of the same names; the result is checked against the target's
- * variables schema, its defaults filled in. With body.dryRun true nothing changes. body may
- * be null (no body). The install's version, variables and lastUpgradedAt change only when
- * something does, so a second upgrade to the same version writes nothing. The auth state
- * is the install's own: an upgrade keeps it.
- * Runs under the install's row lock: concurrent upgrades of one install run one after the
- * other, and each later one sees the earlier one's result.
- * Returns 200 {"updated", "added", "removed", "skipped"} (slugs).
- * Errors, in this order: IN404 no such install, or no role in its workspace; IN403 a
- * viewer; IN409 the install is uninstalled; IN410 the integration is soft-deleted; IN403
- * the caller may no longer read the integration; IN403 the install's workspace may no
- * longer read it (core.integration_readable_by_workspace), dry runs and rollbacks
- * included; IN422 integrationVersionId is not one of its versions; IN422 the variables do
- * not fit the target's variables schema, one errors[] entry per problem (a new required
- * variable without a default is named by its path).
+ * The checks an upgrade or a rollback of install inst makes after core.install_lock_for_writer,
+ * in this order: IN409 the install is uninstalled; IN410 the integration is soft-deleted;
+ * IN403 the caller may no longer read the integration; IN403 the install's workspace may no
+ * longer read it (core.integration_readable_by_workspace). Locks the integration row (for
+ * key share) and returns it.
  */
-create or replace function api.install_upgrade(caller jsonb, id text, body jsonb) returns api.reply
+create or replace function core.install_check_upgradable(caller jsonb, inst core.integration_installs)
+returns core.integrations
 language plpgsql
-security definer set search_path = core, api, pg_temp
 as $$
 declare
-    inst core.integration_installs := core.install_lock_for_writer(caller, id);
-    dry_run boolean := coalesce((body ->> 'dryRun')::boolean, false);
-    on_conflict text := coalesce(body ->> 'onConflict', 'keep_local');
     i core.integrations;
-    v core.integration_versions;
-    merged jsonb;
-    problems jsonb;
-    result jsonb;
 begin
     if inst.deleted_at is not null then
         raise exception using
@@ -524,6 +504,67 @@ begin
                              || 'they are, but it cannot be upgraded until the workspace may read it again.',
                              inst.workspace_id);
     end if;
+    return i;
+end
+$$;
+
+/**
+ * POST /api/integration-installs/{id}/upgrade: reconciles the install with
+ * body.integrationVersionId, or the integration's current version (core.install_reconcile;
+ * an older version by the same rules; rollback to a point of the history is
+ * api.install_rollback). body.variables, when given, replace the install's variables of the
+ * same names; the result is checked against the target's variables schema, its defaults
+ * filled in. body may be null (no body). The auth state is the install's own: an upgrade
+ * keeps it.
+ *
+ * Merges (PRODUCT §12): every attached clone whose rendered upstream differs from its base
+ * is merged three-way (core.json_merge3: base, the clone's current definition, upstream);
+ * the result is written as a new version of the clone when it differs from the current
+ * definition; the new base is upstream. body.onConflict: keep_local (default),
+ * take_upstream, or fail (INC09, nothing applied, unless every conflict is decided by a
+ * resolution); body.resolutions [{"memberId", "path", "take", "value"?}] decide single
+ * conflicts and win over onConflict.
+ *
+ * With body.dryRun true nothing is written or recorded; the answer also has "changes":
+ * [{"memberId", "slug", "outcome", "patch"}] for every clone the upgrade would merge,
+ * patch = core.json_diff(current definition, result); operationId is null.
+ * Otherwise an `upgrade` operation is recorded, also when nothing changed (every call is in
+ * the history; its lists are then empty). The install's version, variables and
+ * lastUpgradedAt change only when something does, so a second upgrade to the same version
+ * writes nothing but the operation.
+ * Runs under the install's row lock: concurrent upgrades of one install run one after the
+ * other, and each later one sees the earlier one's result.
+ * Returns 200 {"updated", "added", "removed", "skipped", "merged", "conflicts",
+ * "operationId"}: slugs sorted; merged the slugs whose outcome is merged or conflict
+ * (updated includes them); conflicts [{"memberId", "slug", "path", "base"?, "local"?,
+ * "upstream"?, "resolution"}] (an absent side omitted), by slug then document order.
+ * Errors, in this order: IN404 no such install, or no role in its workspace; IN403 a
+ * viewer; IN409 the install is uninstalled; IN410 the integration is soft-deleted; IN403
+ * the caller may no longer read the integration; IN403 the install's workspace may no
+ * longer read it (core.integration_readable_by_workspace), dry runs included; IN422
+ * integrationVersionId is not one of its versions; IN422 the variables do not fit the
+ * target's variables schema, one errors[] entry per problem (a new required variable
+ * without a default is named by its path); IN422 /onConflict; IN422 /resolutions (not an
+ * array), /resolutions/<i>/memberId (not an attached clone member of this install),
+ * /resolutions/<i>/path (no conflict there, or not a pointer), /resolutions/<i>/take,
+ * /resolutions/<i>/value; INC09 onConflict fail and a conflict no resolution decides,
+ * detail {"conflicts": [...]} (dry runs too).
+ */
+create or replace function api.install_upgrade(caller jsonb, id text, body jsonb) returns api.reply
+language plpgsql
+security definer set search_path = core, api, pg_temp
+as $$
+declare
+    inst core.integration_installs := core.install_lock_for_writer(caller, id);
+    dry_run boolean := coalesce((body ->> 'dryRun')::boolean, false);
+    on_conflict text := coalesce(body ->> 'onConflict', 'keep_local');
+    i core.integrations;
+    v core.integration_versions;
+    merged jsonb;
+    problems jsonb;
+    result jsonb;
+begin
+    i := core.install_check_upgradable(caller, inst);
     v := core.install_target_version(i, body ->> 'integrationVersionId');
 
     merged := core.json_schema_defaults(v.variables_schema_snapshot,
