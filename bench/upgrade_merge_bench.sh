@@ -5,12 +5,14 @@
 # change a key upstream leaves alone ("name": a clean merge), one third add the key 1.1.0 adds
 # ("revision") with another value (a conflict, kept local). Measured on the warm session, per
 # run: a dry run of the upgrade to 1.1.0, then the upgrade (keep_local). Each size runs
-# BENCH_RUNS times (default 5), each run a new session and a fresh workspace; medians printed.
+# BENCH_RUNS times (default 5), each run a new session and a fresh workspace whose install
+# and one unmeasured dry run (before the edits) warm the session; medians printed.
 # Targets: 1,000 members: upgrade < 400 ms, dry run < 200 ms; 10,000 members: ≤ 12× the time.
 #
 # usage: bench/upgrade_merge_bench.sh [CONNINFO]   (as bench/install_bench.sh: a scratch
 #   database migrated from sql/, dropped at the end)
-# environment: BENCH_SIZES (default "1000 10000"), BENCH_RUNS (default 5).
+# environment: BENCH_SIZES (default "1000 10000"), BENCH_RUNS (default 5), BENCH_KEEP (set:
+#   keep the scratch database, for profiling).
 set -euo pipefail
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -32,7 +34,7 @@ psql_in() {
 cleanup() {
     psql_in postgres -c "drop database if exists $DB" >/dev/null 2>&1 || true
 }
-trap cleanup EXIT
+[[ -n ${BENCH_KEEP:-} ]] || trap cleanup EXIT
 log() { printf '%s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 median() {
@@ -65,6 +67,10 @@ select (api.integration_install(:'caller', '$integration',
         jsonb_build_object('workspaceId', '$dst', 'integrationVersionId', '$version',
                            'variables', '{"channel": "#ops"}'::jsonb))).body ->> 'id' as inst
 \\gset
+-- Warm-up, unmeasured: the session runs the merge and diff functions once (a fast-forward
+-- dry run), as a worker's long-lived connection has.
+select (api.install_upgrade(:'caller', :'inst', '{"dryRun": true}')).status as warm
+\\gset
 -- 30% of the member clones edited locally (as api.entity_patch would: a new version).
 with edited as (
     select e.id, v.definition, row_number() over (order by m.slug) as k
@@ -96,7 +102,7 @@ SQL
         ((${#walls[@]} == 2)) || die "bench: run $run printed no timings: ${out[*]}"
         drys+=("${walls[0]}")
         upgrades+=("${walls[1]}")
-        log "bench: $n members, run $run: dry run ${walls[0]} ms, upgrade ${walls[1]} ms; output: $(printf '%s ' "${out[@]}" | grep -o '^[0-9 ]*[0-9]' || true)"
+        log "bench: $n members, run $run: dry run ${walls[0]} ms, upgrade ${walls[1]} ms; changes, conflicts, locally modified: $(printf '%s\n' "${out[@]}" | grep -v '^Time' | tr '\n' ' ')"
     done
     results+=("$n $(printf '%s\n' "${drys[@]}" | median) $(printf '%s\n' "${upgrades[@]}" | median)")
 done
