@@ -101,7 +101,7 @@ $$;
 -- Definitions and privileges
 select is(array(select oid::regprocedure::text from pg_proc
                 where pronamespace = 'api'::regnamespace and proname ~ 'install'
-                  and proname !~ '^install_(operation|rollback)'
+                  and proname !~ '^install_(operation|rollback|member_diff)'
                 order by 1),
           array['api.install_delete(jsonb,text)', 'api.install_get(jsonb,text)',
                 'api.install_member_detach(jsonb,text,jsonb)', 'api.install_member_list(jsonb,text)',
