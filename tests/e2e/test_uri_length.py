@@ -34,7 +34,6 @@ def uri_of_length(n):
     return path + "a" * (n - len(path))
 
 
-@pytest.mark.no_proxy
 @pytest.mark.parametrize("http,version", [("--http1.1", "1.1"), ("--http2", "2")])
 @pytest.mark.parametrize("length", [LIMIT + 1, 32700, 40000, 50000])
 def test_long_uri_is_problem_414(settings, owner, openapi, http, version, length):
@@ -53,7 +52,6 @@ def test_long_uri_is_problem_414(settings, owner, openapi, http, version, length
     assert op["responses"]["414"] == {"$ref": "#/components/responses/UriTooLong"}
 
 
-@pytest.mark.no_proxy
 @pytest.mark.parametrize("http,version", [("--http1.1", "1.1"), ("--http2", "2")])
 def test_uri_at_the_limit_is_served(settings, owner, http, version):
     got_version, status, _, body = curl(settings, owner, uri_of_length(LIMIT), http)
@@ -62,7 +60,6 @@ def test_uri_at_the_limit_is_served(settings, owner, http, version):
     assert json.loads(body)["data"] == []
 
 
-@pytest.mark.no_proxy
 def test_huge_uri_is_never_a_500(settings, owner):
     """Over HTTP/2, a :path whose HPACK encoding passes large_client_header_buffers (32 KiB) is
     refused by nginx at the protocol level (the stream is reset) before any location runs:
