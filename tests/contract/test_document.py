@@ -135,3 +135,12 @@ def test_no_default_in_request_body_schemas():
                     visit(n, where)
         visit(body.get("schema"), "requestBody")
     assert not bad, f"defaults in request schemas: {sorted(set(bad))}"
+
+
+def test_no_ref_word_in_schema_texts():
+    """Item 4: Portman (1.33) took the word `$ref` inside a description of a response schema for
+    an unresolved reference ("Response Validation - Disabled due to Circular Reference") and
+    checked no response body of the 7 operations using Entity or IntegrationVersion."""
+    bad = ["/".join(map(str, p)) for p, n in walk(DOC["components"]["schemas"])
+           if isinstance(n, str) and "$ref" in n and p[-1] != "$ref"]
+    assert not bad, f"schema texts naming $ref: {bad}"
