@@ -470,45 +470,6 @@ end
 $$;
 
 /**
- * The checks an upgrade or a rollback of install inst makes after core.install_lock_for_writer,
- * in this order: IN409 the install is uninstalled; IN410 the integration is soft-deleted;
- * IN403 the caller may no longer read the integration; IN403 the install's workspace may no
- * longer read it (core.integration_readable_by_workspace). Locks the integration row (for
- * key share) and returns it.
- */
-create or replace function core.install_check_upgradable(caller jsonb, inst core.integration_installs)
-returns core.integrations
-language plpgsql
-as $$
-declare
-    i core.integrations;
-begin
-    if inst.deleted_at is not null then
-        raise exception using
-            errcode = 'IN409', message = 'The install is uninstalled and cannot be upgraded.';
-    end if;
-    select * into i from core.integrations as t where t.id = inst.integration_id for key share;
-    if i.deleted_at is not null then
-        raise exception using
-            errcode = 'IN410', message = 'The integration is deleted; its installs stay as they are.';
-    end if;
-    if not core.integration_readable(caller, i) then
-        raise exception using
-            errcode = 'IN403', message = 'The caller may no longer read the integration.';
-    end if;
-    if not core.integration_readable_by_workspace(i, inst.workspace_id) then
-        raise exception using
-            errcode = 'IN403',
-            message = format('The workspace %s may no longer read this integration (its grant was revoked, '
-                             || 'or it is no longer public or unlisted): the install and its clones stay as '
-                             || 'they are, but it cannot be upgraded until the workspace may read it again.',
-                             inst.workspace_id);
-    end if;
-    return i;
-end
-$$;
-
-/**
  * POST /api/integration-installs/{id}/upgrade: reconciles the install with
  * body.integrationVersionId, or the integration's current version (core.install_reconcile;
  * an older version by the same rules; rollback to a point of the history is
