@@ -93,6 +93,45 @@ end
 $$;
 
 /**
+ * The checks an upgrade or a rollback of install inst makes after core.install_lock_for_writer,
+ * in this order: IN409 the install is uninstalled; IN410 the integration is soft-deleted;
+ * IN403 the caller may no longer read the integration; IN403 the install's workspace may no
+ * longer read it (core.integration_readable_by_workspace). Locks the integration row (for
+ * key share) and returns it.
+ */
+create or replace function core.install_check_upgradable(caller jsonb, inst core.integration_installs)
+returns core.integrations
+language plpgsql
+as $$
+declare
+    i core.integrations;
+begin
+    if inst.deleted_at is not null then
+        raise exception using
+            errcode = 'IN409', message = 'The install is uninstalled and cannot be upgraded.';
+    end if;
+    select * into i from core.integrations as t where t.id = inst.integration_id for key share;
+    if i.deleted_at is not null then
+        raise exception using
+            errcode = 'IN410', message = 'The integration is deleted; its installs stay as they are.';
+    end if;
+    if not core.integration_readable(caller, i) then
+        raise exception using
+            errcode = 'IN403', message = 'The caller may no longer read the integration.';
+    end if;
+    if not core.integration_readable_by_workspace(i, inst.workspace_id) then
+        raise exception using
+            errcode = 'IN403',
+            message = format('The workspace %s may no longer read this integration (its grant was revoked, '
+                             || 'or it is no longer public or unlisted): the install and its clones stay as '
+                             || 'they are, but it cannot be upgraded until the workspace may read it again.',
+                             inst.workspace_id);
+    end if;
+    return i;
+end
+$$;
+
+/**
  * The entities that the live detached clones of an install use through $ref, transitively
  * through the install's own clones: a detached clone is the workspace's own, and what it
  * uses must stay even when upgrades or an uninstall would otherwise remove it.
@@ -128,6 +167,7 @@ $$;
  * worker (including: selectedMemberSlugs present exactly when memberPolicy is manual).
  * variables get the schema's defaults; a root install (no parentInstallId) gets a new
  * solution id, a child its parent's.
+ * Records an `install` operation (core.install_operation_record).
  * Returns 201 with the install.
  * Errors, in this order: IN404 the integration does not exist or the caller could not read
  * it even if it were live; IN403 the caller is not owner, admin or member of the
@@ -245,7 +285,10 @@ begin
             message = 'The integration is already installed in the workspace; upgrade that install, or uninstall it first.';
     end if;
 
-    perform core.install_reconcile(inst, v, variables, caller ->> 'sub', false);
+    perform core.install_operation_record(
+        caller, inst.id, 'install', null, v.id,
+        core.install_reconcile(inst, v, variables, caller ->> 'sub', false, 'keep_local', null)
+            - 'changes');
     return (201, core.install_json(inst), null)::api.reply;
 end
 $$;
@@ -303,7 +346,8 @@ $$;
  * member (its clone is the workspace's own to change); false attaches it again, and the
  * next upgrade re-applies it if what it would apply differs. Setting the flag it already
  * has is accepted. Runs under the install's row lock, so it never interleaves with an
- * upgrade of the same install.
+ * upgrade of the same install. Records a `detach` or `attach` operation (result
+ * {"memberId"}), also when the flag does not change.
  * Returns 200 {"success": true}.
  * Errors: IN404 no such member, or the caller has no role in its install's workspace;
  * IN403 a viewer; IN409 the install is uninstalled, or the member was removed by an upgrade.
@@ -332,6 +376,11 @@ begin
         raise exception using
             errcode = 'IN409', message = 'The member was removed by an upgrade; it cannot change.';
     end if;
+    perform core.install_operation_record(
+        caller, inst.id,
+        case when (body ->> 'detached')::boolean then 'detach' else 'attach' end,
+        inst.integration_version_id, inst.integration_version_id,
+        jsonb_build_object('memberId', install_member_detach.id));
     return (200, '{"success": true}', null)::api.reply;
 end
 $$;
@@ -340,7 +389,7 @@ $$;
  * DELETE /api/integration-installs/{id}: uninstalls: soft-deletes the install and the
  * clones of its attached members. Detached clones stay, the workspace's own from now on,
  * and so do the clones they use (core.install_detached_uses); referenced entities are not
- * the install's and stay too. Member rows are kept.
+ * the install's and stay too. Member rows are kept. Records an `uninstall` operation.
  * Returns 200 {"success": true}.
  * Errors: IN404 no such install, or no role in its workspace; IN403 a viewer; IN409
  * already uninstalled.
@@ -362,6 +411,8 @@ begin
       and m.removed_at is null and e.id = m.entity_id and e.deleted_at is null
       and e.id not in (select u.entity_id from core.install_detached_uses(inst.id) as u);
     update core.integration_installs as t set deleted_at = deleted where t.id = inst.id;
+    perform core.install_operation_record(caller, inst.id, 'uninstall',
+                                          inst.integration_version_id, null, '{}');
     return (200, '{"success": true}', null)::api.reply;
 end
 $$;

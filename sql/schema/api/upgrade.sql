@@ -118,8 +118,12 @@ $$;
  *     differs from what was: clones get a new version of the same entity.
  * Returns {"updated", "added", "removed", "skipped"}: the slugs of each, sorted.
  */
+drop function if exists
+    core.install_reconcile(core.integration_installs, core.integration_versions, jsonb, text, boolean);
+
 create or replace function core.install_reconcile(inst core.integration_installs, v core.integration_versions,
-                                       variables jsonb, actor text, dry_run boolean)
+                                       variables jsonb, actor text, dry_run boolean,
+                                       on_conflict text, resolutions jsonb)
 returns jsonb
 language plpgsql
 as $$
@@ -128,14 +132,22 @@ declare
     applied timestamptz := clock_timestamp();
     plan core.install_plan_item[];
     clone_map jsonb;
+    merges jsonb;
+    problems jsonb := '[]';
+    unresolved jsonb;
+    rr record;
+    mg record;
+    detail text;
 begin
     with recursive live as (
         select m.id, m.role, m.slug, m.mode, m.source_entity_id, m.entity_id, m.detached,
-               m.applied_entity_version_id, m.config, av.definition,
+               m.applied_entity_version_id, m.config,
+               coalesce(bd.doc, av.definition) as definition,
                case m.role when 'member' then 'member/' || m.mode || '/' || m.slug
                            else 'dependency/' || m.source_entity_id end as key
         from core.install_members as m
         left join core.entity_versions as av on av.id = m.applied_clone_version_id
+        left join core.json_documents as bd on bd.hash = m.base_hash
         where m.install_id = inst.id and m.removed_at is null
     ), manifest as (
         select t.slug, t.entity_id, t.mode, t.config,
@@ -241,7 +253,7 @@ begin
                          p.source_version_id, p.entity_id, x.config, x.definition,
                          case when a.action = 'update' and p.mode = 'clone' then core.new_id('entv_')
                               else p.clone_version_id end,
-                         null, null, null, null)::core.install_plan_item)
+                         null, null, null, p.was_definition)::core.install_plan_item)
     into plan
     from unnest(plan) as p
     left join core.install_materialize(plan, clone_map, variables) as x using (member_id)
@@ -257,7 +269,113 @@ begin
                         then 'refresh'
                     else 'keep' end as action) as a;
 
+
+    -- Three-way merges (PRODUCT §12) of the attached clones whose rendered upstream differs
+    -- from their base: base (p.was_definition), local (the clone's current definition),
+    -- upstream (p.definition). Set-based for the members no resolution names; one by one
+    -- for those that one does, so that an IN422 of core.json_merge3 is mapped back to the
+    -- index of the entry in body.resolutions.
+    select problems || coalesce(jsonb_agg(jsonb_build_object(
+                                   'path', '/resolutions/' || (x.n - 1) || '/memberId',
+                                   'message', 'is not an attached clone member of this install')
+                               order by x.n), '[]')
+    into problems
+    from jsonb_array_elements(coalesce(resolutions, '[]')) with ordinality as x (e, n)
+    where not exists (select from unnest(plan) as p
+                      where p.member_id = x.e ->> 'memberId' and p.mode = 'clone'
+                        and p.action in ('update', 'refresh', 'keep'));
+
+    select coalesce(jsonb_object_agg(p.member_id, jsonb_build_object(
+               'slug', p.slug, 'outcome', m.outcome, 'merged', m.merged, 'conflicts', m.conflicts,
+               'local', l.definition)), '{}')
+    into merges
+    from unnest(plan) as p
+    join core.entities as e on e.id = p.entity_id
+    join core.entity_versions as l on l.id = e.current_version_id
+    cross join lateral core.json_merge3(p.was_definition, l.definition, p.definition,
+                                        on_conflict, null) as m
+    where p.mode = 'clone' and p.action = 'update'
+      and p.definition is distinct from p.was_definition
+      and not exists (select from jsonb_array_elements(coalesce(resolutions, '[]')) as x (e)
+                      where x.e ->> 'memberId' = p.member_id);
+
+    for rr in
+        select p.member_id, p.slug, p.was_definition, p.definition, l.definition as local,
+               x.entries, x.idx
+        from (select x.e ->> 'memberId' as member_id,
+                     jsonb_agg(x.e - 'memberId' order by x.n) as entries,
+                     array_agg(x.n - 1 order by x.n) as idx
+              from jsonb_array_elements(coalesce(resolutions, '[]')) with ordinality as x (e, n)
+              group by 1) as x
+        join unnest(plan) as p on p.member_id = x.member_id
+        join core.entities as e on e.id = p.entity_id
+        join core.entity_versions as l on l.id = e.current_version_id
+        where p.mode = 'clone' and p.action in ('update', 'refresh', 'keep')
+        order by p.member_id
+    loop
+        begin
+            select * into mg
+            from core.json_merge3(coalesce(rr.was_definition, rr.definition), rr.local, rr.definition,
+                                  on_conflict, rr.entries);
+            merges := merges || jsonb_build_object(rr.member_id, jsonb_build_object(
+                'slug', rr.slug, 'outcome', mg.outcome, 'merged', mg.merged,
+                'conflicts', mg.conflicts, 'local', rr.local));
+        exception when sqlstate 'IN422' then
+            get stacked diagnostics detail = pg_exception_detail;
+            select problems || coalesce(jsonb_agg(jsonb_build_object(
+                       'path', regexp_replace(d.e ->> 'path', '^/resolutions/([0-9]+)',
+                                              '/resolutions/' || rr.idx[(substring(d.e ->> 'path'
+                                                  from '^/resolutions/([0-9]+)'))::int + 1]),
+                       'message', d.e ->> 'message')), '[]')
+            into problems
+            from jsonb_array_elements(detail::jsonb) as d (e);
+        end;
+    end loop;
+
+    if jsonb_array_length(problems) > 0 then
+        raise exception using
+            errcode = 'IN422',
+            message = 'The resolutions do not fit this upgrade: each names an attached clone member of the install and a path that conflicts.',
+            detail = problems::text;
+    end if;
+
+    if on_conflict = 'fail' then
+        select coalesce(jsonb_agg(jsonb_build_object('memberId', k.key, 'slug', k.value ->> 'slug') || c.c
+                                  order by k.value ->> 'slug', k.key, c.n), '[]')
+        into unresolved
+        from jsonb_each(merges) as k
+        cross join lateral jsonb_array_elements(k.value -> 'conflicts') with ordinality as c (c, n)
+        where not exists (select from jsonb_array_elements(coalesce(resolutions, '[]')) as x (e)
+                          where x.e ->> 'memberId' = k.key and x.e ->> 'path' = c.c ->> 'path');
+        if jsonb_array_length(unresolved) > 0 then
+            raise exception using
+                errcode = 'INC09',
+                message = 'The upgrade conflicts with the subscriber''s edits (onConflict fail): nothing was applied.',
+                detail = jsonb_build_object('conflicts', unresolved)::text;
+        end if;
+    end if;
+
+    -- Clone updates whose result equals the clone's current definition write no version.
+    select array_agg(row(p.action, p.member_id, p.role, p.slug, p.mode, p.source_entity_id,
+                         p.source_version_id, p.entity_id, p.config, p.definition,
+                         case when p.action <> 'update' or p.mode <> 'clone' then p.clone_version_id
+                              when merges ? p.member_id
+                                   and (merges -> p.member_id -> 'merged')
+                                       is distinct from (merges -> p.member_id -> 'local')
+                              then p.clone_version_id end,
+                         null, null, null, p.was_definition)::core.install_plan_item)
+    into plan
+    from unnest(plan) as p;
+
     if not dry_run then
+        -- Bases: the rendered upstream of every clone added or updated.
+        insert into core.json_documents (hash, doc)
+        select distinct on (h.hash) h.hash, h.doc
+        from (select core.json_document_hash(p.definition) as hash, p.definition as doc
+              from unnest(plan) as p
+              where p.action in ('add', 'update') and p.mode = 'clone') as h
+        on conflict (hash) do nothing;
+
         -- New clones take free slugs of the workspace: one install or upgrade at a time per
         -- workspace picks them, so concurrent ones never race for the same slug.
         perform pg_advisory_xact_lock(hashtextextended('install slugs ' || inst.workspace_id, 0));
@@ -291,19 +409,23 @@ begin
         where p.action = 'add' and p.mode = 'clone';
 
         insert into core.entity_versions (id, entity_id, definition, created_by, created_at)
-        select p.clone_version_id, p.entity_id, p.definition, actor, applied
+        select p.clone_version_id, p.entity_id,
+               case when p.action = 'add' then p.definition else merges -> p.member_id -> 'merged' end,
+               actor, applied
         from unnest(plan) as p
-        where p.action in ('add', 'update') and p.mode = 'clone';
+        where p.action in ('add', 'update') and p.mode = 'clone' and p.clone_version_id is not null;
 
         update core.entities as e set current_version_id = p.clone_version_id, updated_at = applied
         from unnest(plan) as p
-        where p.action = 'update' and p.mode = 'clone' and e.id = p.entity_id;
+        where p.action = 'update' and p.mode = 'clone' and p.clone_version_id is not null
+          and e.id = p.entity_id;
 
         insert into core.install_members
             (id, install_id, slug, role, mode, source_entity_id, entity_id,
-             applied_entity_version_id, applied_clone_version_id, config, last_applied_at)
+             applied_entity_version_id, applied_clone_version_id, config, last_applied_at, base_hash)
         select p.member_id, inst.id, p.slug, p.role, p.mode, p.source_entity_id, p.entity_id,
-               p.source_version_id, p.clone_version_id, p.config, applied
+               p.source_version_id, p.clone_version_id, p.config, applied,
+               case when p.mode = 'clone' then core.json_document_hash(p.definition) end
         from unnest(plan) as p
         where p.action = 'add';
 
@@ -311,8 +433,9 @@ begin
             source_entity_id = p.source_entity_id,
             entity_id = p.entity_id,
             applied_entity_version_id = p.source_version_id,
-            applied_clone_version_id = case when p.action = 'update' then p.clone_version_id
-                                            else m.applied_clone_version_id end,
+            applied_clone_version_id = coalesce(p.clone_version_id, m.applied_clone_version_id),
+            base_hash = case when p.action = 'update' and p.mode = 'clone'
+                             then core.json_document_hash(p.definition) else m.base_hash end,
             config = p.config,
             last_applied_at = case when p.action = 'update' then applied else m.last_applied_at end
         from unnest(plan) as p
@@ -324,29 +447,69 @@ begin
                        'added', coalesce(jsonb_agg(p.slug order by p.slug) filter (where p.action = 'add'), '[]'),
                        'removed', coalesce(jsonb_agg(p.slug order by p.slug) filter (where p.action = 'remove'), '[]'),
                        'skipped', coalesce(jsonb_agg(p.slug order by p.slug) filter (where p.action = 'skip'), '[]'))
-            from unnest(plan) as p);
+            from unnest(plan) as p)
+        || (select jsonb_build_object(
+                       'merged', coalesce(jsonb_agg(k.value ->> 'slug' order by k.value ->> 'slug', k.key)
+                                              filter (where k.value ->> 'outcome' in ('merged', 'conflict')), '[]'),
+                       'conflicts', coalesce((select jsonb_agg(jsonb_build_object('memberId', c.key, 'slug', c.value ->> 'slug') || x.c
+                                                               order by c.value ->> 'slug', c.key, x.n)
+                                              from jsonb_each(merges) as c
+                                              cross join lateral jsonb_array_elements(c.value -> 'conflicts')
+                                                  with ordinality as x (c, n)), '[]'))
+            from jsonb_each(merges) as k)
+        || case when dry_run
+                then jsonb_build_object('changes', coalesce(
+                         (select jsonb_agg(jsonb_build_object(
+                                     'memberId', k.key, 'slug', k.value ->> 'slug',
+                                     'outcome', k.value ->> 'outcome',
+                                     'patch', core.json_diff(k.value -> 'local', k.value -> 'merged'))
+                                 order by k.value ->> 'slug', k.key)
+                          from jsonb_each(merges) as k), '[]'))
+                else '{}' end;
 end
 $$;
 
 /**
  * POST /api/integration-installs/{id}/upgrade: reconciles the install with
  * body.integrationVersionId, or the integration's current version (core.install_reconcile;
- * an older version is a rollback, by the same rules). body.variables, when given, replace
- * the install's variables of the same names; the result is checked against the target's
- * variables schema, its defaults filled in. With body.dryRun true nothing changes. body may
- * be null (no body). The install's version, variables and lastUpgradedAt change only when
- * something does, so a second upgrade to the same version writes nothing. The auth state
- * is the install's own: an upgrade keeps it.
+ * an older version by the same rules; rollback to a point of the history is
+ * api.install_rollback). body.variables, when given, replace the install's variables of the
+ * same names; the result is checked against the target's variables schema, its defaults
+ * filled in. body may be null (no body). The auth state is the install's own: an upgrade
+ * keeps it.
+ *
+ * Merges (PRODUCT §12): every attached clone whose rendered upstream differs from its base
+ * is merged three-way (core.json_merge3: base, the clone's current definition, upstream);
+ * the result is written as a new version of the clone when it differs from the current
+ * definition; the new base is upstream. body.onConflict: keep_local (default),
+ * take_upstream, or fail (INC09, nothing applied, unless every conflict is decided by a
+ * resolution); body.resolutions [{"memberId", "path", "take", "value"?}] decide single
+ * conflicts and win over onConflict.
+ *
+ * With body.dryRun true nothing is written or recorded; the answer also has "changes":
+ * [{"memberId", "slug", "outcome", "patch"}] for every clone the upgrade would merge,
+ * patch = core.json_diff(current definition, result); operationId is null.
+ * Otherwise an `upgrade` operation is recorded, also when nothing changed (every call is in
+ * the history; its lists are then empty). The install's version, variables and
+ * lastUpgradedAt change only when something does, so a second upgrade to the same version
+ * writes nothing but the operation.
  * Runs under the install's row lock: concurrent upgrades of one install run one after the
  * other, and each later one sees the earlier one's result.
- * Returns 200 {"updated", "added", "removed", "skipped"} (slugs).
+ * Returns 200 {"updated", "added", "removed", "skipped", "merged", "conflicts",
+ * "operationId"}: slugs sorted; merged the slugs whose outcome is merged or conflict
+ * (updated includes them); conflicts [{"memberId", "slug", "path", "base"?, "local"?,
+ * "upstream"?, "resolution"}] (an absent side omitted), by slug then document order.
  * Errors, in this order: IN404 no such install, or no role in its workspace; IN403 a
  * viewer; IN409 the install is uninstalled; IN410 the integration is soft-deleted; IN403
  * the caller may no longer read the integration; IN403 the install's workspace may no
- * longer read it (core.integration_readable_by_workspace), dry runs and rollbacks
- * included; IN422 integrationVersionId is not one of its versions; IN422 the variables do
- * not fit the target's variables schema, one errors[] entry per problem (a new required
- * variable without a default is named by its path).
+ * longer read it (core.integration_readable_by_workspace), dry runs included; IN422
+ * integrationVersionId is not one of its versions; IN422 the variables do not fit the
+ * target's variables schema, one errors[] entry per problem (a new required variable
+ * without a default is named by its path); IN422 /onConflict; IN422 /resolutions (not an
+ * array), /resolutions/<i>/memberId (not an attached clone member of this install),
+ * /resolutions/<i>/path (no conflict there, or not a pointer), /resolutions/<i>/take,
+ * /resolutions/<i>/value; INC09 onConflict fail and a conflict no resolution decides,
+ * detail {"conflicts": [...]} (dry runs too).
  */
 create or replace function api.install_upgrade(caller jsonb, id text, body jsonb) returns api.reply
 language plpgsql
@@ -355,33 +518,14 @@ as $$
 declare
     inst core.integration_installs := core.install_lock_for_writer(caller, id);
     dry_run boolean := coalesce((body ->> 'dryRun')::boolean, false);
+    on_conflict text := coalesce(body ->> 'onConflict', 'keep_local');
     i core.integrations;
     v core.integration_versions;
     merged jsonb;
     problems jsonb;
     result jsonb;
 begin
-    if inst.deleted_at is not null then
-        raise exception using
-            errcode = 'IN409', message = 'The install is uninstalled and cannot be upgraded.';
-    end if;
-    select * into i from core.integrations as t where t.id = inst.integration_id for key share;
-    if i.deleted_at is not null then
-        raise exception using
-            errcode = 'IN410', message = 'The integration is deleted; its installs stay as they are.';
-    end if;
-    if not core.integration_readable(caller, i) then
-        raise exception using
-            errcode = 'IN403', message = 'The caller may no longer read the integration.';
-    end if;
-    if not core.integration_readable_by_workspace(i, inst.workspace_id) then
-        raise exception using
-            errcode = 'IN403',
-            message = format('The workspace %s may no longer read this integration (its grant was revoked, '
-                             || 'or it is no longer public or unlisted): the install and its clones stay as '
-                             || 'they are, but it cannot be upgraded until the workspace may read it again.',
-                             inst.workspace_id);
-    end if;
+    i := core.install_check_upgradable(caller, inst);
     v := core.install_target_version(i, body ->> 'integrationVersionId');
 
     merged := core.json_schema_defaults(v.variables_schema_snapshot,
@@ -395,7 +539,22 @@ begin
             detail = problems::text;
     end if;
 
-    result := core.install_reconcile(inst, v, merged, caller ->> 'sub', dry_run);
+    if on_conflict not in ('keep_local', 'take_upstream', 'fail') then
+        raise exception using
+            errcode = 'IN422', message = 'onConflict is not one of keep_local, take_upstream, fail.',
+            detail = '[{"path": "/onConflict", "message": "is not one of keep_local, take_upstream, fail"}]';
+    end if;
+    if body -> 'resolutions' is not null and jsonb_typeof(body -> 'resolutions') <> 'array' then
+        raise exception using
+            errcode = 'IN422', message = 'resolutions is not an array.',
+            detail = '[{"path": "/resolutions", "message": "is not an array"}]';
+    end if;
+
+    result := core.install_reconcile(inst, v, merged, caller ->> 'sub', dry_run, on_conflict,
+                                     nullif(body -> 'resolutions', 'null'));
+    if dry_run then
+        return (200, result || '{"operationId": null}', null)::api.reply;
+    end if;
     if not dry_run
        and (v.id <> inst.integration_version_id
             or merged <> inst.variables
@@ -407,7 +566,11 @@ begin
             last_upgraded_at = clock_timestamp()
         where t.id = inst.id;
     end if;
-    return (200, result, null)::api.reply;
+    return (200,
+            result || jsonb_build_object('operationId', core.install_operation_record(
+                                             caller, inst.id, 'upgrade', inst.integration_version_id,
+                                             v.id, result)),
+            null)::api.reply;
 end
 $$;
 

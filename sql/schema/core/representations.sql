@@ -180,8 +180,10 @@ $$;
 
 /**
  * The API representation of an install member. clone_version_id is the current version of
- * the member's entity: a clone is locally modified when it is no longer the version the
- * last apply wrote. References are never locally modified.
+ * the member's entity: a clone is locally modified when its definition differs from the
+ * member's base (what the last install, upgrade or rollback applied from upstream,
+ * base_hash): after a merge or a keep_local conflict it stays true. References are never
+ * locally modified.
  */
 create or replace function core.install_member_json(m core.install_members, clone_version_id text)
 returns jsonb
@@ -198,7 +200,11 @@ as $$
         'appliedEntityVersionId', m.applied_entity_version_id,
         'detached', m.detached,
         'config', m.config,
-        'locallyModified', m.mode = 'clone' and clone_version_id is distinct from m.applied_clone_version_id,
+        'locallyModified', m.mode = 'clone'
+                           and (select v.definition from core.entity_versions as v
+                                where v.id = clone_version_id)
+                               is distinct from
+                               (select d.doc from core.json_documents as d where d.hash = m.base_hash),
         'lastAppliedAt', core.iso_time(m.last_applied_at),
         'removedAt', core.iso_time(m.removed_at))
 $$;

@@ -101,6 +101,7 @@ $$;
 -- Definitions and privileges
 select is(array(select oid::regprocedure::text from pg_proc
                 where pronamespace = 'api'::regnamespace and proname ~ 'install'
+                  and proname !~ '^install_(operation|rollback|member_diff)'
                 order by 1),
           array['api.install_delete(jsonb,text)', 'api.install_get(jsonb,text)',
                 'api.install_member_detach(jsonb,text,jsonb)', 'api.install_member_list(jsonb,text)',
@@ -347,7 +348,7 @@ select pg_temp.publish(:'int', '1.1.0',
                          "properties": {"channel": {"type": "string", "pattern": "^#"},
                                         "retries": {"type": "integer", "default": 3}}}') as v11
 \gset
-select is((api.install_upgrade(:'member', :'inst', '{"dryRun": true}')).body,
+select is((api.install_upgrade(:'member', :'inst', '{"dryRun": true}')).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
           '{"updated": ["shared"], "added": [], "removed": [], "skipped": ["digest", "lib"]}',
           'upgrade: the dry run plans it');
 select is((select jsonb_build_object('version', integration_version_id, 'upgraded', last_upgraded_at,
@@ -357,7 +358,7 @@ select is((select jsonb_build_object('version', integration_version_id, 'upgrade
            from core.integration_installs where id = :'inst'),
           jsonb_build_object('version', :'v1', 'upgraded', null, 'shared', '{"deep": true}'::jsonb),
           'upgrade: the dry run wrote nothing');
-select is((api.install_upgrade(:'member', :'inst', null)).body,
+select is((api.install_upgrade(:'member', :'inst', null)).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
           '{"updated": ["shared"], "added": [], "removed": [], "skipped": ["digest", "lib"]}',
           'upgrade: no body is the current version; the detached member is skipped');
 select is(array[pg_temp.definition(:'shared_clone'), pg_temp.definition(:'lib_clone'),
@@ -372,7 +373,7 @@ select is((select jsonb_build_object('version', integration_version_id, 'upgrade
 select is(pg_temp.members(:'inst') -> 'dep:shared' ->> 'appliedEntityVersionId',
           (select member_entity_versions ->> :'shared' from core.integration_versions where id = :'v11'),
           'upgrade: the applied source version moves');
-select is((api.install_upgrade(:'member', :'inst', '{}')).body,
+select is((api.install_upgrade(:'member', :'inst', '{}')).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
           '{"updated": [], "added": [], "removed": [], "skipped": ["digest", "lib"]}',
           'upgrade: a second run changes nothing');
 
@@ -383,7 +384,7 @@ select is((api.integration_install(:'owner', :'int',
 
 -- Re-attaching: the next upgrade re-applies what differs, over local edits
 select is((api.install_member_detach(:'member', :'lib_member', '{"detached": false}')).status, 200, 'detach: re-attach');
-select is((api.install_upgrade(:'member', :'inst', null)).body,
+select is((api.install_upgrade(:'member', :'inst', null)).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
           '{"updated": ["lib"], "added": [], "removed": [], "skipped": ["digest"]}',
           'upgrade: a re-attached member is brought up to date');
 select is(pg_temp.definition(:'lib_clone') ->> 'title', '#ops v2', 'upgrade: with the new definition');
@@ -401,7 +402,7 @@ select pg_temp.publish(:'int', '1.2.0',
 select is(pg_temp.error_detail(format('select api.install_upgrade(%L, %L, null)', :'member', :'inst')),
           '[{"path": "/variables/team", "message": "is required (the variables schema gives no default)"}]',
           'upgrade: a new required variable without a default is named');
-select is((api.install_upgrade(:'member', :'inst', '{"variables": {"team": "core"}}')).body,
+select is((api.install_upgrade(:'member', :'inst', '{"variables": {"team": "core"}, "onConflict": "take_upstream"}')).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
           '{"updated": ["alerts"], "added": [], "removed": [], "skipped": ["digest"]}',
           'upgrade: variables sent with the upgrade join the install''s');
 select is((select variables from core.integration_installs where id = :'inst'),
@@ -409,7 +410,8 @@ select is((select variables from core.integration_installs where id = :'inst'),
           'upgrade: variables merged, new defaults filled in');
 select is(pg_temp.members(:'inst') -> 'alerts' -> 'config', '{"to": "#ops", "team": "core"}',
           'upgrade: member config re-applied');
-select is(pg_temp.definition(:'alerts_clone') ->> 'channel', '#ops', 'upgrade: the locally edited clone is re-applied');
+select is(pg_temp.definition(:'alerts_clone'), '{"edited": true}',
+          'upgrade: upstream = base (only the config changed): the locally edited clone stays as it is (outcome unchanged)');
 
 -- Upgrade: errors
 select throws_ok(format('select api.install_upgrade(%L, %L, null)', :'viewer', :'inst'), 'IN403', null,
@@ -435,7 +437,7 @@ select pg_temp.publish(:'int', '2.0.0',
                        '{"type": "object", "required": ["channel", "team"],
                          "properties": {"channel": {"type": "string"}, "team": {"type": "string"}}}') as v2
 \gset
-select is((api.install_upgrade(:'member', :'inst', null)).body,
+select is((api.install_upgrade(:'member', :'inst', '{"onConflict": "take_upstream"}')).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
           '{"updated": ["alerts"], "added": ["lib-b"], "removed": ["lib", "shared"], "skipped": ["digest"]}',
           'upgrade: a dependency no longer used is removed, a new one added');
 select is(pg_temp.definition(:'alerts_clone') -> 'schema' ->> '$ref', pg_temp.members(:'inst') -> 'dep:lib-b' ->> 'entityId',
@@ -446,7 +448,7 @@ select is((select array_agg(e.deleted_at is not null order by e.slug) from core.
 select is((select count(*) from core.install_members
            where install_id = :'inst' and role = 'dependency' and removed_at is not null),
           2::bigint, 'upgrade: the removed members keep their rows, with removedAt');
-select is((api.install_upgrade(:'member', :'inst', jsonb_build_object('integrationVersionId', :'v11'))).body,
+select is((api.install_upgrade(:'member', :'inst', jsonb_build_object('integrationVersionId', :'v11'))).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
           '{"updated": ["alerts"], "added": ["lib", "shared"], "removed": ["lib-b"], "skipped": ["digest"]}',
           'rollback: an older version by the same rules');
 select is(pg_temp.definition(pg_temp.members(:'inst') -> 'dep:lib' ->> 'entityId'),
@@ -469,7 +471,7 @@ select (api.integration_install(:'owner', :'keep_int', '{"workspaceId": "ws_pgta
 select api.install_member_detach(:'owner', pg_temp.members(:'keep_inst') -> 'keeper' ->> 'id', '{"detached": true}') is not null as detached \gset
 select pg_temp.edit(:'keeper', '{"lib": "none"}');
 select pg_temp.publish(:'keep_int', '2.0.0', jsonb_build_array(pg_temp.m('keeper', :'keeper'), pg_temp.m('plain', :'plain'))) as keep_v2 \gset
-select is((api.install_upgrade(:'owner', :'keep_inst', null)).body,
+select is((api.install_upgrade(:'owner', :'keep_inst', null)).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
           '{"updated": [], "added": [], "removed": [], "skipped": ["keeper", "kept-leaf", "kept-lib"]}',
           'detached: the dependencies a detached clone uses are skipped, not removed');
 select is((api.install_delete(:'owner', :'keep_inst')).status, 200, 'detached: uninstall');
@@ -523,21 +525,21 @@ select pg_temp.publish(:'tbl', '2.0.0',
                                          pg_temp.m('promoted', :'e_promoted', true),
                                          pg_temp.m('new-def', :'e_new_def'), pg_temp.m('new-opt', :'e_new_opt', false))) as tbl_v2
 \gset
-select is((api.install_upgrade(:'owner', :'t_all', null)).body,
+select is((api.install_upgrade(:'owner', :'t_all', null)).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
           '{"updated": ["changed", "opt-changed"], "added": ["new-def", "new-opt"], "removed": ["gone"],
             "skipped": ["det-changed", "det-gone", "det-same"]}',
           'table, auto_all: changed attached updated, unchanged kept, gone removed, new added, detached skipped');
-select is((api.install_upgrade(:'owner', :'t_def', null)).body,
+select is((api.install_upgrade(:'owner', :'t_def', null)).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
           '{"updated": ["changed"], "added": ["new-def", "promoted"], "removed": ["gone"],
             "skipped": ["det-changed", "det-gone", "det-same", "new-opt", "opt", "opt-changed"]}',
           'table, auto_defaults: new default members added (and one that became default), the others skipped');
-select is((api.install_upgrade(:'owner', :'t_man', null)).body,
+select is((api.install_upgrade(:'owner', :'t_man', null)).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
           '{"updated": ["changed"], "added": [], "removed": ["gone"],
             "skipped": ["det-changed", "det-gone", "det-same", "new-def", "new-opt", "opt", "opt-changed", "promoted"]}',
           'table, manual: nothing new is added');
-select is(array[(api.install_upgrade(:'owner', :'t_all', null)).body,
-                (api.install_upgrade(:'owner', :'t_def', null)).body,
-                (api.install_upgrade(:'owner', :'t_man', null)).body],
+select is(array[(api.install_upgrade(:'owner', :'t_all', null)).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
+                (api.install_upgrade(:'owner', :'t_def', null)).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
+                (api.install_upgrade(:'owner', :'t_man', null)).body - 'merged' - 'conflicts' - 'operationId' - 'changes'],
           array['{"updated": [], "added": [], "removed": [], "skipped": ["det-changed", "det-gone", "det-same"]}',
                 '{"updated": [], "added": [], "removed": [], "skipped": ["det-changed", "det-gone", "det-same", "new-opt", "opt", "opt-changed"]}',
                 '{"updated": [], "added": [], "removed": [], "skipped": ["det-changed", "det-gone", "det-same", "new-def", "new-opt", "opt", "opt-changed", "promoted"]}']::jsonb[],
@@ -569,7 +571,7 @@ select pg_temp.publish(:'tbl', '3.0.0',
                        jsonb_build_array(pg_temp.m('same', :'e_same', mode => 'reference'),
                                          pg_temp.m('changed', :'e_changed'))) as tbl_v3
 \gset
-select is((api.install_upgrade(:'owner', :'t_all', '{"dryRun": true}')).body,
+select is((api.install_upgrade(:'owner', :'t_all', '{"dryRun": true}')).body - 'merged' - 'conflicts' - 'operationId' - 'changes',
           '{"updated": [], "added": ["same"], "removed": ["new-def", "new-opt", "opt", "opt-changed", "promoted", "same"],
             "skipped": ["det-changed", "det-gone", "det-same"]}',
           'mode change: the clone is removed, the reference added');
