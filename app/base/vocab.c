@@ -12,7 +12,7 @@ const char *const vocab_member_modes[] = { "clone", "reference", NULL };
 const char *const vocab_workspace_roles[] = { "owner", "admin", "member", "viewer", NULL };
 const char *const vocab_platform_roles[] = { "platform_admin", "platform_reviewer", NULL };
 const char *const vocab_id_prefixes[] = {
-	"int", "intv", "ent", "entv", "inst", "imem", "sol", NULL
+	"int", "intv", "ent", "entv", "inst", "imem", "sol", "iop", NULL,
 };
 
 bool vocab_contains(const char *const *values, const char *s)
