@@ -156,7 +156,7 @@ as $$
 $$;
 
 /**
- * The API representation of an install: the reference's 14 fields, nulls as JSON null.
+ * The API representation of an install: the reference's 15 fields, nulls as JSON null.
  */
 create or replace function core.install_json(i core.integration_installs) returns jsonb
 language sql stable parallel safe
@@ -175,7 +175,8 @@ as $$
         'installedAt', core.iso_time(i.installed_at),
         'lastUpgradedAt', core.iso_time(i.last_upgraded_at),
         'deletedAt', core.iso_time(i.deleted_at),
-        'retentionTier', i.retention_tier)
+        'retentionTier', i.retention_tier,
+        'upgradePolicy', i.upgrade_policy)
 $$;
 
 /**
