@@ -223,6 +223,31 @@ static int check_production(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Rollout job runners: INTEGRATIONS_ROLE api (default: workers, and INTEGRATIONS_RUNNERS
+ * runners beside them, default 1) or runner (runners only, default 1 of them);
+ * INTEGRATIONS_RUNNER_LEASE seconds (default 30).
+ */
+static int load_runners(struct config *cfg, char *err, size_t errlen)
+{
+	const char *role = getenv("INTEGRATIONS_ROLE");
+
+	if (role != NULL && *role != '\0' && strcmp(role, "api") != 0 &&
+	    strcmp(role, "runner") != 0) {
+		snprintf(err, errlen, "INTEGRATIONS_ROLE must be api or runner");
+		return -1;
+	}
+	cfg->runner_only = role != NULL && strcmp(role, "runner") == 0;
+	if (parse_int_env("INTEGRATIONS_RUNNERS", 1, cfg->runner_only ? 1 : 0, 64, 10,
+			  &cfg->runners, err, errlen) < 0 ||
+	    parse_int_env("INTEGRATIONS_RUNNER_LEASE", 30, 2, 3600, 10, &cfg->runner_lease, err,
+			  errlen) < 0)
+		return -1;
+	if (cfg->runner_only)
+		cfg->workers = 0;
+	return 0;
+}
+
 int config_load(struct config *cfg, char *err, size_t errlen)
 {
 	const char *env = getenv("INTEGRATIONS_ENV");
@@ -246,8 +271,9 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 	    parse_int_env("INTEGRATIONS_JWT_MAX_LIFETIME", CONFIG_JWT_MAX_LIFETIME_DEFAULT, 60,
 			  CONFIG_JWT_MAX_LIFETIME_LIMIT, 10, &cfg->jwt_max_lifetime, err,
 			  errlen) < 0 ||
-	    load_secret(cfg, err, errlen) < 0 || load_keys(cfg, err, errlen) < 0 ||
-	    load_cursor_key(cfg, err, errlen) < 0 || check_production(cfg, err, errlen) < 0)
+	    load_runners(cfg, err, errlen) < 0 || load_secret(cfg, err, errlen) < 0 ||
+	    load_keys(cfg, err, errlen) < 0 || load_cursor_key(cfg, err, errlen) < 0 ||
+	    check_production(cfg, err, errlen) < 0)
 		return -1;
 	if (cfg->hs256_secret == NULL && cfg->n_keys == 0) {
 		snprintf(err, errlen,

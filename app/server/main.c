@@ -50,6 +50,14 @@ int main(void)
 		LOG_EVENT(LOG_ERROR, msg, LOG_STR("event", "config_invalid"));
 		return 2;
 	}
+	if (cfg.runner_only) {
+		/* INTEGRATIONS_ROLE=runner: rollout job runners only, no socket. */
+		LOG_EVENT(LOG_INFO, "running jobs", LOG_STR("event", "runners"),
+			  LOG_INT("runners", cfg.runners));
+		rc = supervisor_run(&cfg, -1);
+		config_free(&cfg);
+		return rc;
+	}
 	if (FCGX_Init() != 0 || (fd = open_listener(&cfg)) < 0) {
 		LOG_EVENT(LOG_ERROR, "cannot listen", LOG_STR("event", "listen_failed"),
 			  LOG_STR("socket", cfg.socket_path));
@@ -58,6 +66,7 @@ int main(void)
 	}
 	LOG_EVENT(LOG_INFO, "listening", LOG_STR("event", "listening"),
 		  LOG_STR("socket", cfg.socket_path), LOG_INT("workers", cfg.workers),
+		  LOG_INT("runners", cfg.runners),
 		  LOG_STR("env", cfg.production ? "production" : "development"));
 	rc = supervisor_run(&cfg, fd);
 	close(fd);

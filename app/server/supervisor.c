@@ -11,6 +11,7 @@
 
 #include "base/xalloc.h"
 #include "base/log.h"
+#include "server/runner.h"
 #include "server/worker.h"
 #include "http/metrics.h"
 #include "handlers/routes.h"
@@ -25,8 +26,13 @@ struct slot {
 	time_t started;
 };
 
+/*
+ * Slots 0 … workers-1 are FastCGI workers, slots workers … workers+runners-1 rollout job
+ * runners (server/runner.h): both respawned, replaced on SIGHUP and drained alike.
+ */
 struct pool {
 	const struct config *cfg;
+	int n_slots;
 	int listen_fd;
 	sigset_t old_mask;
 	struct slot *slots;
@@ -40,19 +46,24 @@ static void log_event(const char *event, pid_t pid)
 	LOG_EVENT(LOG_INFO, event, LOG_STR("event", event), LOG_INT("pid", pid));
 }
 
-static pid_t spawn(struct pool *p)
+static bool is_runner(const struct pool *p, int slot)
+{
+	return slot >= p->cfg->workers;
+}
+
+static pid_t spawn(struct pool *p, int slot)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &p->old_mask, NULL);
-		exit(worker_run(p->cfg, p->listen_fd));
+		exit(is_runner(p, slot) ? runner_run(p->cfg) : worker_run(p->cfg, p->listen_fd));
 	}
 	if (pid < 0)
 		LOG_EVENT(LOG_ERROR, "cannot fork a worker", LOG_STR("event", "fork_failed"),
 			  LOG_STR("error", strerror(errno)));
 	else
-		log_event("worker_started", pid);
+		log_event(is_runner(p, slot) ? "runner_started" : "worker_started", pid);
 	return pid < 0 ? 0 : pid;
 }
 
@@ -60,12 +71,12 @@ static void fill_vacant(struct pool *p, time_t now)
 {
 	int i;
 
-	for (i = 0; i < p->cfg->workers; i++) {
+	for (i = 0; i < p->n_slots; i++) {
 		if (p->slots[i].pid != 0)
 			continue;
 		if (now - p->slots[i].started < CRASH_LOOP_SECONDS)
 			continue;
-		p->slots[i].pid = spawn(p);
+		p->slots[i].pid = spawn(p, i);
 		p->slots[i].started = now;
 	}
 }
@@ -82,11 +93,12 @@ static void forget(struct pool *p, pid_t pid, int status)
 			return;
 		}
 	}
-	for (s = 0; s < p->cfg->workers; s++) {
+	for (s = 0; s < p->n_slots; s++) {
 		if (p->slots[s].pid == pid) {
+			const char *event = is_runner(p, s) ? "runner_died" : "worker_died";
+
 			p->slots[s].pid = 0;
-			LOG_EVENT(LOG_WARN, "worker_died", LOG_STR("event", "worker_died"),
-				  LOG_INT("pid", pid),
+			LOG_EVENT(LOG_WARN, event, LOG_STR("event", event), LOG_INT("pid", pid),
 				  LOG_INT("status", WIFEXITED(status) ? WEXITSTATUS(status) : -1),
 				  LOG_INT("signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0));
 			return;
@@ -112,7 +124,7 @@ static size_t live_workers(const struct pool *p)
 	size_t n = p->n_retiring;
 	int i;
 
-	for (i = 0; i < p->cfg->workers; i++)
+	for (i = 0; i < p->n_slots; i++)
 		n += p->slots[i].pid != 0;
 	return n;
 }
@@ -122,10 +134,10 @@ static void rolling_restart(struct pool *p)
 {
 	int i;
 
-	for (i = 0; i < p->cfg->workers; i++) {
+	for (i = 0; i < p->n_slots; i++) {
 		pid_t old = p->slots[i].pid;
 
-		p->slots[i].pid = spawn(p);
+		p->slots[i].pid = spawn(p, i);
 		p->slots[i].started = time(NULL);
 		if (old != 0) {
 			p->retiring[p->n_retiring++] = old;
@@ -141,14 +153,14 @@ static void drain(struct pool *p, const sigset_t *set)
 	size_t i;
 	int s;
 
-	for (s = 0; s < p->cfg->workers; s++)
+	for (s = 0; s < p->n_slots; s++)
 		if (p->slots[s].pid != 0)
 			kill(p->slots[s].pid, SIGTERM);
 	for (i = 0; i < p->n_retiring; i++)
 		kill(p->retiring[i], SIGTERM);
 	while (live_workers(p) > 0) {
 		if (time(NULL) > deadline) {
-			for (s = 0; s < p->cfg->workers; s++)
+			for (s = 0; s < p->n_slots; s++)
 				if (p->slots[s].pid != 0)
 					kill(p->slots[s].pid, SIGKILL);
 			for (i = 0; i < p->n_retiring; i++)
@@ -161,14 +173,16 @@ static void drain(struct pool *p, const sigset_t *set)
 
 int supervisor_run(const struct config *cfg, int listen_fd)
 {
-	struct pool p = { .cfg = cfg, .listen_fd = listen_fd };
+	struct pool p = { .cfg = cfg,
+			  .n_slots = cfg->workers + cfg->runners,
+			  .listen_fd = listen_fd };
 	struct timespec tick = { 1, 0 };
 	sigset_t set;
 	int sig;
 
-	p.slots = xcalloc((size_t)cfg->workers, sizeof(*p.slots));
+	p.slots = xcalloc((size_t)p.n_slots, sizeof(*p.slots));
 	/* Up to one generation of retiring workers per SIGHUP still draining. */
-	p.retiring = xcalloc((size_t)cfg->workers * 4, sizeof(*p.retiring));
+	p.retiring = xcalloc((size_t)p.n_slots * 4, sizeof(*p.retiring));
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
@@ -186,8 +200,7 @@ int supervisor_run(const struct config *cfg, int listen_fd)
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		reap(&p);
-		if (sig == SIGHUP &&
-		    p.n_retiring + (size_t)cfg->workers <= (size_t)cfg->workers * 4)
+		if (sig == SIGHUP && p.n_retiring + (size_t)p.n_slots <= (size_t)p.n_slots * 4)
 			rolling_restart(&p);
 		fill_vacant(&p, time(NULL));
 	}

@@ -23,6 +23,10 @@ api_launch() {
         # Workers mostly wait on PostgreSQL and nginx: 4 per core kept both cores busy
         # (GET by id, docs/performance.md), where one per core left them idle.
         export INTEGRATIONS_WORKERS="${INTEGRATIONS_WORKERS:-$((4 * $(nproc)))}"
+        # Rollout job runners beside the workers (PRODUCT §14); a short lease so that a
+        # killed runner's job is taken again within seconds (tests/faults).
+        export INTEGRATIONS_RUNNERS="${INTEGRATIONS_RUNNERS:-2}"
+        export INTEGRATIONS_RUNNER_LEASE="${INTEGRATIONS_RUNNER_LEASE:-5}"
         export INTEGRATIONS_DB_URL="host=$PG_DIR port=$PG_PORT dbname=integrations user=integrations_api"
         cd "$ROOT" || exit
         exec setsid "$API_BIN" </dev/null >>"$API_LOG" 2>&1

@@ -24,6 +24,10 @@ struct config {
 	char *socket_path;
 	int socket_mode;
 	int workers;
+	/* Rollout job runners (PRODUCT §14): INTEGRATIONS_RUNNERS, INTEGRATIONS_RUNNER_LEASE. */
+	int runners; /* runner processes beside the workers */
+	int runner_lease; /* seconds a claimed job stays leased to its runner */
+	bool runner_only; /* INTEGRATIONS_ROLE=runner: no FastCGI socket, no workers */
 	bool production;
 	unsigned char *hs256_secret; /* NULL: HS256 not accepted */
 	size_t hs256_secret_len;
