@@ -12,8 +12,15 @@ const char *const vocab_member_modes[] = { "clone", "reference", NULL };
 const char *const vocab_workspace_roles[] = { "owner", "admin", "member", "viewer", NULL };
 const char *const vocab_platform_roles[] = { "platform_admin", "platform_reviewer", NULL };
 const char *const vocab_id_prefixes[] = {
-	"int", "intv", "ent", "entv", "inst", "imem", "sol", "iop", NULL,
+	"int", "intv", "ent", "entv", "inst", "imem", "sol", "iop", "rol", "rjob", NULL,
 };
+/* Rollouts (PRODUCT §14). */
+const char *const vocab_upgrade_policies[] = { "auto", "pinned", NULL };
+const char *const vocab_rollout_states[] = { "scheduled", "running",   "paused", "halted",
+					     "completed", "cancelled", NULL };
+const char *const vocab_rollout_job_states[] = { "pending",    "running", "upgraded", "skipped",
+						 "conflicted", "failed",  NULL };
+const char *const vocab_rollout_on_conflict[] = { "keep_local", "take_upstream", "skip", NULL };
 
 bool vocab_contains(const char *const *values, const char *s)
 {

@@ -6,6 +6,7 @@
 #include "handlers/integrations.h"
 #include "handlers/versions.h"
 #include "handlers/visibility.h"
+#include "handlers/rollouts.h"
 #include "handlers/routes.h"
 #include "http/metrics.h"
 #include "http/route.h"
@@ -62,6 +63,24 @@ const struct route api_routes[] = {
 	  .body = BODY_OPTIONAL, .body_spec = &install_upgrade_body },
 	{ ROUTE(HTTP_POST, "/api/integration-members/{imem}/detach", handle_install_member_detach),
 	  .body = BODY_REQUIRED, .body_spec = &install_member_detach_body },
+	/* Rollouts (PRODUCT §14). */
+	{ ROUTE(HTTP_POST, "/api/integrations/{int}/rollouts", handle_rollout_create),
+	  .body = BODY_REQUIRED, .body_spec = &rollout_create_body },
+	{ ROUTE(HTTP_GET, "/api/integrations/{int}/rollouts", handle_rollout_list),
+	  .query_params = rollout_list_params },
+	{ ROUTE(HTTP_GET, "/api/rollouts/{rol}", handle_rollout_get) },
+	{ ROUTE(HTTP_GET, "/api/rollouts/{rol}/jobs", handle_rollout_job_list),
+	  .query_params = rollout_job_list_params },
+	{ ROUTE(HTTP_POST, "/api/rollouts/{rol}/pause", handle_rollout_pause),
+	  .body = BODY_OPTIONAL, .body_spec = &empty_body },
+	{ ROUTE(HTTP_POST, "/api/rollouts/{rol}/resume", handle_rollout_resume),
+	  .body = BODY_OPTIONAL, .body_spec = &empty_body },
+	{ ROUTE(HTTP_POST, "/api/rollouts/{rol}/cancel", handle_rollout_cancel),
+	  .body = BODY_OPTIONAL, .body_spec = &empty_body },
+	{ ROUTE(HTTP_POST, "/api/rollouts/{rol}/retry", handle_rollout_retry),
+	  .body = BODY_OPTIONAL, .body_spec = &empty_body },
+	{ ROUTE(HTTP_PATCH, "/api/integration-installs/{inst}", handle_install_patch),
+	  .body = BODY_REQUIRED, .body_spec = &install_patch_body },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -112,3 +112,44 @@ const struct list_resource list_entities = {
 	.fields = entity_fields,
 	.n_fields = N(entity_fields),
 };
+
+static const struct list_field rollout_fields[] = {
+	{ "id", "id", LT_TEXT, false, NULL },
+	{ "integrationId", "integration_id", LT_TEXT, false, NULL },
+	{ "targetVersionId", "target_version_id", LT_TEXT, false, NULL },
+	{ "state", "state", LT_ENUM, false, vocab_rollout_states },
+	{ "onConflict", "on_conflict", LT_ENUM, false, vocab_rollout_on_conflict },
+	{ "startAt", "start_at", LT_TIMESTAMP, true, NULL },
+	{ "createdBy", "created_by", LT_TEXT, false, NULL },
+	{ "createdAt", "created_at", LT_TIMESTAMP, false, NULL },
+	{ "startedAt", "started_at", LT_TIMESTAMP, true, NULL },
+	{ "finishedAt", "finished_at", LT_TIMESTAMP, true, NULL },
+};
+
+const struct list_resource list_rollouts = {
+	.name = "rollouts",
+	.id_prefix = "rol",
+	.table = "core.rollouts",
+	.default_order = "createdAt",
+	.fields = rollout_fields,
+	.n_fields = N(rollout_fields),
+};
+
+static const struct list_field rollout_job_fields[] = {
+	{ "id", "id", LT_TEXT, false, NULL },
+	{ "installId", "install_id", LT_TEXT, false, NULL },
+	{ "workspaceId", "workspace_id", LT_TEXT, false, NULL },
+	{ "state", "state", LT_ENUM, false, vocab_rollout_job_states },
+	{ "operationId", "operation_id", LT_TEXT, true, NULL },
+	{ "createdAt", "created_at", LT_TIMESTAMP, false, NULL },
+	{ "updatedAt", "updated_at", LT_TIMESTAMP, false, NULL },
+};
+
+const struct list_resource list_rollout_jobs = {
+	.name = "rollout_jobs",
+	.id_prefix = "rjob",
+	.table = "core.rollout_jobs",
+	.default_order = "createdAt",
+	.fields = rollout_job_fields,
+	.n_fields = N(rollout_job_fields),
+};

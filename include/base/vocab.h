@@ -24,6 +24,14 @@ extern const char *const vocab_workspace_roles[];
 /* Platform roles the service gives a meaning to (the SQL functions check them by name). */
 extern const char *const vocab_platform_roles[];
 
+/* integration_installs.upgrade_policy (OpenAPI UpgradePolicy). */
+extern const char *const vocab_upgrade_policies[];
+/* rollouts.state, rollout_jobs.state, rollouts.on_conflict (OpenAPI RolloutState,
+ * RolloutJobState, RolloutOnConflict). */
+extern const char *const vocab_rollout_states[];
+extern const char *const vocab_rollout_job_states[];
+extern const char *const vocab_rollout_on_conflict[];
+
 /* Prefixes of the ids the service makes: <prefix>_ + 28 lowercase hex (core.new_id). */
 extern const char *const vocab_id_prefixes[];
 #define VOCAB_ID_HEX_DIGITS 28

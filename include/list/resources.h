@@ -65,5 +65,8 @@ extern const struct list_resource list_integrations;
 extern const struct list_resource list_versions;
 extern const struct list_resource list_installs;
 extern const struct list_resource list_entities;
+/* Rollouts of an integration and the jobs of a rollout (PRODUCT §14). */
+extern const struct list_resource list_rollouts;
+extern const struct list_resource list_rollout_jobs;
 
 #endif

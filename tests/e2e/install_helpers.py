@@ -12,7 +12,7 @@ SOL_ID_RE = re.compile(r"^sol_[0-9a-f]{28}$")
 INSTALL_FIELDS = frozenset({
     "id", "integrationId", "integrationVersionId", "workspaceId", "variables", "authStateId",
     "memberPolicy", "parentInstallId", "solutionId", "installedBy", "installedAt",
-    "lastUpgradedAt", "deletedAt", "retentionTier",
+    "lastUpgradedAt", "deletedAt", "retentionTier", "upgradePolicy",
 })
 MEMBER_FIELDS = frozenset({
     "id", "installId", "slug", "role", "mode", "sourceEntityId", "entityId",
