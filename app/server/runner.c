@@ -43,7 +43,10 @@ static void log_db_error(const char *what, PGconn *conn, const PGresult *res)
 /* Connects and LISTENs; NULL (after a pause) when the database is unreachable. */
 static PGconn *runner_connect(const struct config *cfg)
 {
-	PGconn *conn = PQconnectdb(cfg->db_url);
+	/* application_name: the runners' sessions are told apart in pg_stat_activity. */
+	const char *const keys[] = { "dbname", "application_name", NULL };
+	const char *const values[] = { cfg->db_url, "rollout-runner", NULL };
+	PGconn *conn = PQconnectdbParams(keys, values, 1);
 	PGresult *res;
 
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
@@ -141,6 +144,8 @@ int runner_run(const struct config *cfg)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* Told apart from the workers by name (ps, pgrep -x rollout-runner, tests/faults). */
+	prctl(PR_SET_NAME, "rollout-runner", 0, 0, 0);
 
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "host");

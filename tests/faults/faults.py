@@ -7,6 +7,11 @@
   c. `nginx -s reload` and a rolling restart of the workers (SIGHUP) under load: zero failures.
   d. PostgreSQL restarted while the service is idle: the next requests, writes included, all
      succeed (each worker notices its closed connection before sending, not by failing one).
+  e. a rollout of 500 installs while, every second, a rollout job runner is killed (kill -9)
+     and a runner's database session in a transaction is terminated (its job's lease must
+     expire): every install upgraded exactly once (one `upgrade` operation with the rollout's actor
+     each), the counts exact, every job terminal within ROLLOUT_LIMIT seconds, the runners
+     respawned.
 
 Loopback only; acts on the processes named by the dev stack's pid files; always leaves
 PostgreSQL running and the pool whole. Exit status 0 when every scenario passed, 1 otherwise.
@@ -46,6 +51,8 @@ KILL_LOAD_SECONDS = 20
 PG_DOWN_SECONDS = 5
 RECOVERY_LIMIT = 2.0          # seconds after the database answers again
 KILL_SLACK = 0.05             # clock slack when matching a failure to a kill instant
+ROLLOUT_INSTALLS = 500
+ROLLOUT_LIMIT = 60            # seconds for every job of the rollout to end, runners killed
 
 
 def log(msg):
@@ -59,6 +66,13 @@ def supervisor_pid():
     cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
     assert b"integrations-api" in cmd, f"pid {pid} in api.pid is not the supervisor"
     return pid
+
+
+def runner_pids(sup):
+    """The supervisor's rollout job runners (they name themselves rollout-runner)."""
+    out = subprocess.run(["pgrep", "-P", str(sup), "-x", "rollout-runner"], capture_output=True,
+                         text=True)
+    return {int(p) for p in out.stdout.split()}
 
 
 def worker_pids(sup):
@@ -641,11 +655,103 @@ def scenario_idle_restart():
     return scenario_result(summary, problems)
 
 
+def scenario_rollout():
+    problems = []
+    sup = supervisor_pid()
+    n_runners = len(runner_pids(sup))
+    if n_runners == 0:
+        return False, "no rollout runners (INTEGRATIONS_RUNNERS=0?)"
+    ws = f"ws_faults_rol_{RUN_ID}"
+    out = subprocess.run([f"{PG_BIN}/psql", TEST_PG, "-X", "-q", "-v", f"n={ROLLOUT_INSTALLS}",
+                          "-v", "m=3", "-v", f"ws={ws}", "-v", f"slug=faults-{RUN_ID}",
+                          "-f", str(REPO / "bench" / "rollout_fixture.sql")],
+                         capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        return False, f"fixture failed: {out.stderr.strip()[:300]}"
+    integration, v2, installed = out.stdout.split()
+    if int(installed) != ROLLOUT_INSTALLS:
+        return False, f"fixture: {installed} installs of {ROLLOUT_INSTALLS}"
+    c = Client("e", token("usr_faults_publisher", {ws: "owner"}))
+    rec = c.call("create", "POST", f"/api/integrations/{integration}/rollouts",
+                 json.dumps({"targetVersionId": v2}))
+    if rec.status != 202:
+        return False, f"create: {rec.outcome()}"
+    rollout = rec.body["id"]
+    kills = terminated = 0
+    t0 = time.monotonic()
+    deadline = t0 + ROLLOUT_LIMIT
+    state = None
+    while time.monotonic() < deadline:
+        victims = sorted(runner_pids(sup))
+        if victims:
+            try:
+                os.kill(random.choice(victims), signal.SIGKILL)
+                kills += 1
+            except ProcessLookupError:
+                pass
+        terminated += len(psql(
+            "select pg_terminate_backend(pid) from pg_stat_activity "
+            "where application_name = 'rollout-runner' and state = 'active' "
+            "and query like '%rollout_job_run%' limit 1;"))
+        time.sleep(1.0)
+        state = psql(f"select state from core.rollouts where id = '{rollout}';")[0]
+        if state != "running":
+            break
+    took = time.monotonic() - t0
+    rows = psql(f"""
+        select (select string_agg(state || '=' || n, ' ' order by state)
+                from (select state, count(*) as n from core.rollout_jobs
+                      where rollout_id = '{rollout}' group by state) as s),
+               (select count(*) from core.integration_installs
+                where integration_id = '{integration}' and integration_version_id = '{v2}'),
+               (select count(*) from (select i.id from core.integration_installs as i
+                                      left join core.install_operations as o
+                                        on o.install_id = i.id and o.kind = 'upgrade'
+                                       and o.actor = 'rollout:{rollout}'
+                                      where i.integration_id = '{integration}'
+                                      group by i.id having count(o.id) = 1) as x),
+               (select count(*) from core.install_operations as o
+                where o.actor = 'rollout:{rollout}'),
+               (select count(*) from core.rollout_jobs where rollout_id = '{rollout}' and attempts > 1),
+               (select max(attempts) from core.rollout_jobs where rollout_id = '{rollout}');""")
+    by_state, on_v2, once, ops, retaken, max_attempts = rows[0].split("|")
+    got = c.call("get", "GET", f"/api/rollouts/{rollout}")
+    counts = got.body["counts"] if got.status == 200 else None
+    want = {"pending": 0, "running": 0, "upgraded": ROLLOUT_INSTALLS, "skipped": 0,
+            "conflicted": 0, "failed": 0}
+    if state != "completed":
+        problems.append(f"rollout {state} after {ROLLOUT_LIMIT} s, jobs {by_state}")
+    if counts != want:
+        problems.append(f"counts {counts}, expected {want}")
+    if int(on_v2) != ROLLOUT_INSTALLS:
+        problems.append(f"{on_v2} installs on 2.0.0 of {ROLLOUT_INSTALLS}")
+    if int(once) != ROLLOUT_INSTALLS or int(ops) != ROLLOUT_INSTALLS:
+        problems.append(f"{once} installs with exactly one upgrade operation of the rollout, "
+                        f"{ops} such operations in all (expected {ROLLOUT_INSTALLS} and "
+                        f"{ROLLOUT_INSTALLS})")
+    after = set()
+    respawn_deadline = time.monotonic() + 5
+    while time.monotonic() < respawn_deadline:
+        after = runner_pids(sup)
+        if len(after) == n_runners:
+            break
+        time.sleep(0.1)
+    if len(after) != n_runners:
+        problems.append(f"{len(after)} runners of {n_runners} after the test")
+    summary = (f"{ROLLOUT_INSTALLS} installs, {kills} runners killed, {terminated} runner "
+               f"sessions terminated mid-job, {state} in {took:.1f} s "
+               f"({ROLLOUT_INSTALLS / took:.0f} installs/s); jobs {by_state}; {retaken} jobs "
+               f"taken again after a kill (max attempts {max_attempts}); {once} installs with "
+               f"exactly one upgrade operation of the rollout, {ops} operations; counts {counts}")
+    return scenario_result(summary, problems)
+
+
 SCENARIOS = {
     "a": ("kill -9 workers under load", scenario_kill),
     "b": ("PostgreSQL stopped 5 s under load", scenario_postgres),
     "c": ("nginx reload + rolling restart under load", scenario_reload),
     "d": ("PostgreSQL restarted while idle", scenario_idle_restart),
+    "e": ("rollout of 500 installs, runners kill -9'd every second", scenario_rollout),
 }
 
 
