@@ -226,7 +226,8 @@ static int check_production(const struct config *cfg, char *err, size_t errlen)
 /*
  * Rollout job runners: INTEGRATIONS_ROLE api (default: workers, and INTEGRATIONS_RUNNERS
  * runners beside them, default 1) or runner (runners only, default 1 of them);
- * INTEGRATIONS_RUNNER_LEASE seconds (default 30).
+ * INTEGRATIONS_RUNNER_LEASE seconds (default 30); INTEGRATIONS_RUNNER_RATE, the most jobs a
+ * second each runner starts (default 0: as fast as it can).
  */
 static int load_runners(struct config *cfg, char *err, size_t errlen)
 {
@@ -241,6 +242,8 @@ static int load_runners(struct config *cfg, char *err, size_t errlen)
 	if (parse_int_env("INTEGRATIONS_RUNNERS", 1, cfg->runner_only ? 1 : 0, 64, 10,
 			  &cfg->runners, err, errlen) < 0 ||
 	    parse_int_env("INTEGRATIONS_RUNNER_LEASE", 30, 2, 3600, 10, &cfg->runner_lease, err,
+			  errlen) < 0 ||
+	    parse_int_env("INTEGRATIONS_RUNNER_RATE", 0, 0, 10000, 10, &cfg->runner_rate, err,
 			  errlen) < 0)
 		return -1;
 	if (cfg->runner_only)

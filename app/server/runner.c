@@ -24,6 +24,23 @@ static void on_terminate(int sig)
 	stopping = 1;
 }
 
+/*
+ * Pacing (cfg->runner_rate jobs a second at most): waits until one period after the start of
+ * the previous job. Rollouts are asynchronous: a paced runner leaves the database's CPU to
+ * the API's requests (bench/rollout_bench.sh, docs/operations.md).
+ */
+static void pace(struct timespec *last_start, int rate)
+{
+	struct timespec next = *last_start;
+	long period_ns = 1000000000L / rate;
+
+	next.tv_nsec += period_ns % 1000000000L;
+	next.tv_sec += period_ns / 1000000000L + next.tv_nsec / 1000000000L;
+	next.tv_nsec %= 1000000000L;
+	while (!stopping && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+		;
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -155,13 +172,17 @@ int runner_run(const struct config *cfg)
 	LOG_EVENT(LOG_INFO, "runner ready", LOG_STR("event", "runner_ready"),
 		  LOG_STR("runner", name));
 	while (!stopping) {
+		struct timespec started;
 		int rc;
 
 		if (conn == NULL) {
 			conn = runner_connect(cfg);
 			continue;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &started);
 		rc = runner_step(conn, name, lease);
+		if (rc == 1 && cfg->runner_rate > 0)
+			pace(&started, cfg->runner_rate);
 		if (rc < 0) {
 			PQfinish(conn);
 			conn = NULL;

@@ -27,6 +27,7 @@ struct config {
 	/* Rollout job runners (PRODUCT §14): INTEGRATIONS_RUNNERS, INTEGRATIONS_RUNNER_LEASE. */
 	int runners; /* runner processes beside the workers */
 	int runner_lease; /* seconds a claimed job stays leased to its runner */
+	int runner_rate; /* most jobs a second per runner (INTEGRATIONS_RUNNER_RATE); 0: unpaced */
 	bool runner_only; /* INTEGRATIONS_ROLE=runner: no FastCGI socket, no workers */
 	bool production;
 	unsigned char *hs256_secret; /* NULL: HS256 not accepted */
