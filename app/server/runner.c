@@ -29,7 +29,7 @@ static void on_terminate(int sig)
  * the previous job. Rollouts are asynchronous: a paced runner leaves the database's CPU to
  * the API's requests (bench/rollout_bench.sh, docs/operations.md).
  */
-static void pace(struct timespec *last_start, int rate)
+static void pace(const struct timespec *last_start, int rate)
 {
 	struct timespec next = *last_start;
 	long period_ns = 1000000000L / rate;
