@@ -105,6 +105,7 @@ select is(array(select oid::regprocedure::text from pg_proc
                 order by 1),
           array['api.install_delete(jsonb,text)', 'api.install_get(jsonb,text)',
                 'api.install_member_detach(jsonb,text,jsonb)', 'api.install_member_list(jsonb,text)',
+                'api.install_patch(jsonb,text,jsonb)',
                 'api.install_upgrade(jsonb,text,jsonb)', 'api.integration_install(jsonb,text,jsonb)'],
           'api functions and their signatures');
 select is((select count(*) from pg_proc
@@ -187,14 +188,14 @@ select is(:inst_status, 201, 'install: 201 for a member of the workspace');
 select is(array(select jsonb_object_keys(:'inst_body'::jsonb) order by 1),
           array['authStateId', 'deletedAt', 'id', 'installedAt', 'installedBy', 'integrationId',
                 'integrationVersionId', 'lastUpgradedAt', 'memberPolicy', 'parentInstallId',
-                'retentionTier', 'solutionId', 'variables', 'workspaceId'],
-          'install: exactly the 14 fields of the reference');
+                'retentionTier', 'solutionId', 'upgradePolicy', 'variables', 'workspaceId'],
+          'install: exactly the 15 fields of the reference');
 select is(:'inst_body'::jsonb - 'id' - 'installedAt' - 'solutionId',
           jsonb_build_object('integrationId', :'int', 'integrationVersionId', :'v1',
                              'workspaceId', 'ws_pgtap_dst', 'variables', '{"channel": "#ops", "retries": 3}'::jsonb,
                              'authStateId', null, 'memberPolicy', 'auto_defaults', 'parentInstallId', null,
                              'installedBy', 'usr_pgtap_member', 'lastUpgradedAt', null, 'deletedAt', null,
-                             'retentionTier', 'medium'),
+                             'retentionTier', 'medium', 'upgradePolicy', 'auto'),
           'install: current version, defaults filled in, auto_defaults, installedBy the caller');
 select matches(:'inst_body'::jsonb ->> 'solutionId', '^sol_[0-9a-f]{28}$', 'install: a root install gets a new solution');
 select is((api.install_get(:'viewer', :'inst')).body, :'inst_body'::jsonb, 'get: any role in the workspace');
