@@ -25,11 +25,12 @@ api_launch() {
         export INTEGRATIONS_WORKERS="${INTEGRATIONS_WORKERS:-$((4 * $(nproc)))}"
         # Rollout job runners beside the workers (PRODUCT §14); a short lease so that a
         # killed runner's job is taken again within seconds (tests/faults).
-        export INTEGRATIONS_RUNNERS="${INTEGRATIONS_RUNNERS:-2}"
+        export INTEGRATIONS_RUNNERS="${INTEGRATIONS_RUNNERS:-3}"
         export INTEGRATIONS_RUNNER_LEASE="${INTEGRATIONS_RUNNER_LEASE:-5}"
-        # Paced: at most 2 × 28 jobs/s, which keeps GET by id at ≥ 70% of its idle throughput
-        # on the 2-core dev machine while a rollout runs (bench/rollout_bench.sh).
-        export INTEGRATIONS_RUNNER_RATE="${INTEGRATIONS_RUNNER_RATE:-28}"
+        # Paced: at most 3 × 19 jobs/s, which keeps GET by id at ≥ 70% of its idle throughput
+        # on the 2-core dev machine while a rollout runs (bench/rollout_bench.sh); three
+        # runners each well within their period keep that pace when an upgrade is slowed.
+        export INTEGRATIONS_RUNNER_RATE="${INTEGRATIONS_RUNNER_RATE:-19}"
         export INTEGRATIONS_DB_URL="host=$PG_DIR port=$PG_PORT dbname=integrations user=integrations_api"
         cd "$ROOT" || exit
         exec setsid "$API_BIN" </dev/null >>"$API_LOG" 2>&1
