@@ -30,7 +30,8 @@ def test_install_answers_201_with_the_install(api, ws, owner, published):
         "integrationVersionId": published.version["id"], "workspaceId": ws.id,
         "variables": {"channel": "#ops", "retries": 3}, "authStateId": None,
         "memberPolicy": "auto_defaults", "parentInstallId": None, "installedBy": owner.sub,
-        "lastUpgradedAt": None, "deletedAt": None, "retentionTier": "medium"}
+        "lastUpgradedAt": None, "deletedAt": None, "retentionTier": "medium",
+        "upgradePolicy": "auto"}
     assert expect_ok(api.get(inst_path(got), owner)) == got
 
 
