@@ -68,7 +68,9 @@ TOKEN=$("$ROOT/deploy/dev" token --sub usr_bench --workspace "$WS:owner" --ttl 7
     echo 'wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")'
     cat "$ROOT/bench/wrk_result.lua"
 } >"$OUT/get.lua"
-GET_URL=$BASE_URL/api/integrations/$INTEGRATION
+# GET by id of the integration being rolled out (its row is key-share locked by every job's
+# upgrade), or of another one: BENCH_GET_ID=int_… (readable by the bench's workspace).
+GET_URL=$BASE_URL/api/integrations/${BENCH_GET_ID:-$INTEGRATION}
 [[ $(curl -ks -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$GET_URL") == 200 ]] ||
     die "GET $GET_URL does not answer 200"
 
