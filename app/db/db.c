@@ -248,7 +248,7 @@ PGresult *db_exec_sql(struct request *req, struct response *resp, const char *sq
 
 static void reply_row(struct request *req, struct response *resp, const PGresult *res)
 {
-	if (PQntuples(res) != 1 || PQnfields(res) != 3 || PQgetisnull(res, 0, 0) ||
+	if (PQntuples(res) != 1 || PQnfields(res) != 4 || PQgetisnull(res, 0, 0) ||
 	    PQgetisnull(res, 0, 1)) {
 		problem_reply(resp, req, 500, "internal", "an internal error occurred");
 		return;
@@ -257,6 +257,8 @@ static void reply_row(struct request *req, struct response *resp, const PGresult
 		      (size_t)PQgetlength(res, 0, 1));
 	if (!PQgetisnull(res, 0, 2))
 		response_header(resp, "ETag", PQgetvalue(res, 0, 2));
+	if (!PQgetisnull(res, 0, 3))
+		response_header(resp, "Location", PQgetvalue(res, 0, 3));
 }
 
 void db_reply(struct request *req, struct response *resp, struct db_stmt *stmt,

@@ -1,7 +1,6 @@
 #include <string.h>
 
 #include "base/vocab.h"
-#include "db/db.h"
 #include "handlers/installs.h"
 #include "handlers/common.h"
 #include "list/query.h"
@@ -35,6 +34,23 @@ static void check_member_slugs(struct json_object *value, const char *path, stru
 		else if (!validate_slug(json_object_get_string(item)))
 			validation_add(v, at, SLUG_MESSAGE);
 	}
+}
+
+/*
+ * selectedMemberSlugs goes with memberPolicy manual and only with it: a
+ * request shape rule, so a 400 before the database is asked.
+ */
+static void check_selection(struct json_object *body, struct validation *v)
+{
+	struct json_object *policy;
+	bool manual = json_object_object_get_ex(body, "memberPolicy", &policy) &&
+		      strcmp(json_object_get_string(policy), "manual") == 0;
+	bool selected = json_object_object_get_ex(body, "selectedMemberSlugs", NULL);
+
+	if (manual != selected)
+		validation_add(v, "/selectedMemberSlugs",
+			       manual ? "is required when memberPolicy is manual"
+				      : "is allowed only when memberPolicy is manual");
 }
 
 static const struct field_spec install_fields[] = {
@@ -82,108 +98,19 @@ static const struct field_spec detach_fields[] = {
 };
 
 const struct body_spec install_body = { install_fields,
-					sizeof(install_fields) / sizeof(install_fields[0]) };
-const struct body_spec install_upgrade_body = { upgrade_fields, sizeof(upgrade_fields) /
-									sizeof(upgrade_fields[0]) };
+					sizeof(install_fields) / sizeof(install_fields[0]),
+					check_selection };
+const struct body_spec install_upgrade_body = { upgrade_fields,
+						sizeof(upgrade_fields) / sizeof(upgrade_fields[0]),
+						NULL };
 const struct body_spec install_member_detach_body = {
-	detach_fields, sizeof(detach_fields) / sizeof(detach_fields[0])
+	detach_fields, sizeof(detach_fields) / sizeof(detach_fields[0]), NULL
 };
 
 const char *const install_list_params[] = {
 	"limit",        "after",          "before",          "ids", "filter", "orderBy",
 	"workspace_id", "integration_id", "include_deleted", NULL
 };
-
-static struct db_stmt install_stmt = {
-	"integration_install",
-	"select status, body, etag from api.integration_install($1::jsonb, $2, $3::jsonb)", 3, 0
-};
-static struct db_stmt get_stmt = { "install_get",
-				   "select status, body, etag from api.install_get($1::jsonb, $2)",
-				   2, 0 };
-static struct db_stmt delete_stmt = {
-	"install_delete", "select status, body, etag from api.install_delete($1::jsonb, $2)", 2, 0
-};
-static struct db_stmt members_stmt = {
-	"install_member_list",
-	"select status, body, etag from api.install_member_list($1::jsonb, $2)", 2, 0
-};
-static struct db_stmt upgrade_stmt = {
-	"install_upgrade",
-	"select status, body, etag from api.install_upgrade($1::jsonb, $2, $3::jsonb)", 3, 0
-};
-static struct db_stmt detach_stmt = {
-	"install_member_detach",
-	"select status, body, etag from api.install_member_detach($1::jsonb, $2, $3::jsonb)", 3, 0
-};
-
-/*
- * selectedMemberSlugs goes with memberPolicy manual and only with it: a
- * request shape rule, so a 400 before the database is asked.
- */
-static int selection_or_reply(struct request *req, struct response *resp)
-{
-	struct json_object *policy;
-	bool manual = json_object_object_get_ex(req->json, "memberPolicy", &policy) &&
-		      strcmp(json_object_get_string(policy), "manual") == 0;
-	bool selected = json_object_object_get_ex(req->json, "selectedMemberSlugs", NULL);
-	struct problem_error error = { "/selectedMemberSlugs", NULL };
-
-	if (manual == selected)
-		return 0;
-	error.message = manual ? "is required when memberPolicy is manual"
-			       : "is allowed only when memberPolicy is manual";
-	problem_reply_errors(resp, req, 400, "validation_failed", "the body is not valid", &error,
-			     1);
-	return -1;
-}
-
-void handle_integration_install(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0], req->body };
-
-	if (selection_or_reply(req, resp) < 0)
-		return;
-	db_reply(req, resp, &install_stmt, params);
-	reply_location(req, resp, "/api/integration-installs");
-}
-
-void handle_install_get(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &get_stmt, params);
-}
-
-void handle_install_delete(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &delete_stmt, params);
-}
-
-void handle_install_members(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &members_stmt, params);
-}
-
-/* The body is optional: without one the function gets SQL null. */
-void handle_install_upgrade(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0],
-				 req->json != NULL ? req->body : NULL };
-
-	db_reply(req, resp, &upgrade_stmt, params);
-}
-
-void handle_install_member_detach(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0], req->body };
-
-	db_reply(req, resp, &detach_stmt, params);
-}
 
 /*
  * Scope: the installs of the caller's workspaces ($1), live ones unless

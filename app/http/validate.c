@@ -168,6 +168,8 @@ void validate_body(const struct body_spec *spec, struct json_object *body, struc
 		if ((f->flags & FIELD_REQUIRED) && !json_object_object_get_ex(body, f->name, NULL))
 			validation_add(v, validate_pointer(v->arena, "", f->name), "is required");
 	}
+	if (v->n_errors == 0 && spec->check != NULL)
+		spec->check(body, v);
 }
 
 bool validate_nonblank(const char *s)

@@ -42,8 +42,9 @@ PGresult *db_exec_sql(struct request *req, struct response *resp, const char *sq
 		      const char *const *params, bool retry_safe);
 
 /*
- * Executes a statement returning one api.reply row (status, body, etag) and
- * writes it to resp: status and JSON body, ETag header when etag is set.
+ * Executes a statement returning one api.reply row (status, body, etag,
+ * location) and writes it to resp: status and JSON body, ETag header when
+ * etag is set, Location header when location is set.
  */
 void db_reply(struct request *req, struct response *resp, struct db_stmt *stmt,
 	      const char *const *params);

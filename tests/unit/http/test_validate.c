@@ -43,7 +43,7 @@ static const struct field_spec fields[] = {
 	{ .name = "tags", .type = FIELD_ARRAY },
 	{ .name = "meta", .type = FIELD_OBJECT, .check_json = meta_values_are_strings },
 };
-static const struct body_spec spec = { fields, sizeof(fields) / sizeof(fields[0]) };
+static const struct body_spec spec = { fields, sizeof(fields) / sizeof(fields[0]), NULL };
 
 static struct arena *a;
 static struct validation v;

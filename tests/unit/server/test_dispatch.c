@@ -44,8 +44,8 @@ static const struct field_spec item_fields[] = {
 	{ .name = "name", .type = FIELD_STRING, .flags = FIELD_REQUIRED },
 	{ .name = "note", .type = FIELD_STRING, .flags = FIELD_NULLABLE },
 };
-static const struct body_spec item_body = { item_fields, 2 };
-static const struct body_spec no_fields = { NULL, 0 };
+static const struct body_spec item_body = { item_fields, 2, NULL };
+static const struct body_spec no_fields = { NULL, 0, NULL };
 
 static const struct route table[] = {
 	{ .method = HTTP_GET, .pattern = "/t/health", .handler = record, .public = true },
