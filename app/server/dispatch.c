@@ -109,7 +109,7 @@ static int body_or_reply(const struct route *route, struct request *req, struct 
 			      "the body must be sent as application/json");
 		return -1;
 	}
-	if (json_parse_strict(req->body, req->body_len, &req->json, &why) < 0) {
+	if (json_parse_document(req->body, req->body_len, &req->json, &why) < 0) {
 		problem_reply(resp, req, 400, "invalid_json",
 			      arena_printf(req->arena, "the body is not valid JSON: %s", why));
 		return -1;
