@@ -83,6 +83,10 @@ void handle_entity_list(struct request *req, struct response *resp)
 	const char *name = request_query(req, "name");
 
 	list_common_parse(req, "ent", "an entity", &common, &v);
+	if (workspace != NULL && !validate_workspace_id(workspace))
+		validation_add(&v, "?workspace_id", "must be a workspace id (ws_…)");
+	if (kind != NULL && !valid_kind(kind))
+		validation_add(&v, "?kind", KIND_MESSAGE);
 	if (v.n_errors > 0) {
 		problem_reply_errors(resp, req, 400, "validation_failed",
 				     "the list parameters are not valid", v.errors, v.n_errors);
