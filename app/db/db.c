@@ -381,3 +381,11 @@ const char *db_peer(struct db *db, struct arena *a)
 		return "none";
 	return arena_printf(a, "%s:%s", PQhost(db->conn), PQport(db->conn));
 }
+
+void db_disconnect(struct db *db)
+{
+	if (db == NULL || db->conn == NULL || db->in_transaction)
+		return;
+	PQfinish(db->conn);
+	db->conn = NULL;
+}

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "base/b64url.h"
+#include "base/strbuf.h"
 #include "base/xalloc.h"
 
 void consistency_token_encode(uint64_t lsn, char out[CONSISTENCY_TOKEN_LEN + 1])
@@ -97,6 +98,7 @@ struct replica {
 	int max_lag_ms;
 	double next_check_ms; /* monotonic: when to measure the lag again */
 	double retry_at_ms; /* monotonic: no connection attempt before this */
+	double primary_since_ms; /* monotonic: when the read URL was found on a primary; 0: not */
 	bool lag_ok;
 	bool standby; /* the last check found a standby (not a primary) behind the read URL */
 };
@@ -109,14 +111,101 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-struct replica *replica_new(const char *url, int max_lag_ms)
+static size_t count_items(const char *list)
+{
+	size_t n = 1;
+
+	for (; *list != '\0'; list++)
+		n += *list == ',';
+	return n;
+}
+
+/* Appends list's items rotated by k places (list has n comma-separated items). */
+static void append_rotated(struct strbuf *b, const char *list, size_t n, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		size_t want = (i + k) % n, at = 0;
+		const char *p = list, *end;
+
+		while (at < want) {
+			p = strchr(p, ',') + 1;
+			at++;
+		}
+		end = strchr(p, ',');
+		if (i > 0)
+			strbuf_append(b, ",", 1);
+		strbuf_append(b, p, end != NULL ? (size_t)(end - p) : strlen(p));
+	}
+}
+
+static void append_quoted(struct strbuf *b, const char *v)
+{
+	strbuf_append(b, "'", 1);
+	for (; *v != '\0'; v++) {
+		if (*v == '\'' || *v == '\\')
+			strbuf_append(b, "\\", 1);
+		strbuf_append(b, v, 1);
+	}
+	strbuf_append(b, "'", 1);
+}
+
+char *replica_spread_url(const char *url, unsigned spread)
+{
+	PQconninfoOption *opts = PQconninfoParse(url, NULL), *o;
+	struct arena *a;
+	struct strbuf b;
+	size_t n = 0;
+	char *out;
+
+	if (opts == NULL)
+		return xstrdup(url);
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "host") == 0 && o->val != NULL)
+			n = count_items(o->val);
+	if (n < 2) {
+		PQconninfoFree(opts);
+		return xstrdup(url);
+	}
+	a = arena_new();
+	strbuf_init(&b, a);
+	for (o = opts; o->keyword != NULL; o++) {
+		bool list = strcmp(o->keyword, "host") == 0 ||
+			    strcmp(o->keyword, "hostaddr") == 0 || strcmp(o->keyword, "port") == 0;
+
+		if (o->val == NULL)
+			continue;
+		strbuf_printf(&b, "%s%s=", b.len > 0 ? " " : "", o->keyword);
+		if (list && count_items(o->val) == n) {
+			struct strbuf item;
+
+			strbuf_init(&item, a);
+			append_rotated(&item, o->val, n, spread % n);
+			strbuf_append(&item, "", 1);
+			append_quoted(&b, item.data);
+		} else {
+			append_quoted(&b, o->val);
+		}
+	}
+	strbuf_append(&b, "", 1);
+	out = xstrdup(b.data);
+	arena_free(a);
+	PQconninfoFree(opts);
+	return out;
+}
+
+struct replica *replica_new(const char *url, int max_lag_ms, unsigned spread)
 {
 	struct replica *r;
+	char *spread_url;
 
 	if (url == NULL)
 		return NULL;
 	r = xcalloc(1, sizeof(*r));
-	r->db = db_new_read(url);
+	spread_url = replica_spread_url(url, spread);
+	r->db = db_new_read(spread_url);
+	free(spread_url);
 	r->max_lag_ms = max_lag_ms;
 	return r;
 }
@@ -164,6 +253,19 @@ static bool fresh_enough(struct replica *r, double now)
 		r->lag_ok = db_probe(r->db, lag_sql, 0, NULL, state, sizeof(state)) == 0 &&
 			    replica_lag_acceptable(state, r->max_lag_ms);
 		r->standby = r->lag_ok && state[0] == 's';
+		if (r->lag_ok && state[0] == 'p') {
+			if (r->primary_since_ms == 0)
+				r->primary_since_ms = now;
+			else if (now - r->primary_since_ms >= REPLICA_PRIMARY_RECHECK_MS) {
+				/* The next read connects again: a standby may be up by now. */
+				db_disconnect(r->db);
+				r->primary_since_ms = 0;
+				r->next_check_ms = 0;
+				return false;
+			}
+		} else {
+			r->primary_since_ms = 0;
+		}
 		r->next_check_ms = now + REPLICA_LAG_CHECK_MS;
 	}
 	return r->lag_ok;

@@ -160,7 +160,8 @@ int worker_run(const struct config *cfg, int listen_fd)
 	FCGX_Request fr;
 	struct arena *a = arena_new();
 	struct db *db = db_new(cfg->db_url);
-	struct replica *replica = replica_new(cfg->db_read_url, cfg->max_replica_lag_ms);
+	struct replica *replica = replica_new(cfg->db_read_url, cfg->max_replica_lag_ms,
+					      (unsigned)getpid());
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_terminate;

@@ -82,6 +82,8 @@ int db_transaction(struct request *req, struct response *resp, enum db_tx_comman
  */
 int db_probe(struct db *db, const char *sql, int n_params, const char *const *params, char *out,
 	     size_t outlen);
+/* Closes db's connection (not inside a transaction): the next statement connects anew. */
+void db_disconnect(struct db *db);
 /* "host:port" of db's current connection, "none" when it has none. */
 const char *db_peer(struct db *db, struct arena *a);
 

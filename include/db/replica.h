@@ -21,6 +21,11 @@
 #define REPLICA_TOKEN_WAIT_MS 100
 /* How often a worker measures its standby's lag (reads without a token use the last measure). */
 #define REPLICA_LAG_CHECK_MS 200
+/*
+ * A read URL that reached a primary (no standby was up) is given up this
+ * long after, so that a standby that came up since is found.
+ */
+#define REPLICA_PRIMARY_RECHECK_MS 2000
 /* After a failed connection attempt to the read URL, reads go to the primary this long. */
 #define REPLICA_RETRY_MS 1000
 
@@ -44,8 +49,17 @@ bool replica_lag_acceptable(const char *state, int max_lag_ms);
 
 struct replica;
 
+/*
+ * The read URL with its host list rotated by spread places (and port,
+ * hostaddr lists alike), so that the workers of a pool, each with its own
+ * spread, start at different standbys: libpq 15 always takes the first
+ * one that qualifies. The URL itself when it has fewer than two hosts or
+ * cannot be parsed. Allocated (free()).
+ */
+char *replica_spread_url(const char *url, unsigned spread);
+
 /* NULL when url is NULL (no read URL: one connection, as before). */
-struct replica *replica_new(const char *url, int max_lag_ms);
+struct replica *replica_new(const char *url, int max_lag_ms, unsigned spread);
 void replica_free(struct replica *r);
 
 /*

@@ -1,5 +1,6 @@
 /* Read scaling: the consistency token codec, pg_lsn parsing, the routing rule and the lag rule. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_main.h"
@@ -108,7 +109,7 @@ START_TEST(no_read_url_routes_to_primary)
 	struct db *primary = db_new("dbname=none");
 	const char *served = NULL;
 
-	ck_assert_ptr_null(replica_new(NULL, 1000));
+	ck_assert_ptr_null(replica_new(NULL, 1000, 0));
 	ck_assert_ptr_eq(replica_route(NULL, primary, false, 0, a, &served), primary);
 	ck_assert_str_eq(served, "primary");
 	ck_assert_ptr_eq(replica_route(NULL, primary, true, 5, a, &served), primary);
@@ -122,7 +123,7 @@ START_TEST(unreachable_read_url_routes_to_primary)
 	struct arena *a = arena_new();
 	struct db *primary = db_new("dbname=none");
 	/* Port 1 on loopback: refused at once. */
-	struct replica *r = replica_new("host=127.0.0.1 port=1 connect_timeout=1", 1000);
+	struct replica *r = replica_new("host=127.0.0.1 port=1 connect_timeout=1", 1000, 3);
 	const char *served = NULL;
 
 	ck_assert_ptr_nonnull(r);
@@ -147,6 +148,34 @@ START_TEST(no_write_token_without_connection)
 }
 END_TEST
 
+START_TEST(spread_rotates_hosts_and_ports)
+{
+	char *u;
+
+	u = replica_spread_url("host=a,b,c port=1,2,3 dbname=x target_session_attrs=prefer-standby",
+			       1);
+	ck_assert_ptr_nonnull(strstr(u, "host='b,c,a'"));
+	ck_assert_ptr_nonnull(strstr(u, "port='2,3,1'"));
+	ck_assert_ptr_nonnull(strstr(u, "dbname='x'"));
+	ck_assert_ptr_nonnull(strstr(u, "target_session_attrs='prefer-standby'"));
+	free(u);
+	u = replica_spread_url("host=a,b,c port=5432 dbname=x", 5);
+	ck_assert_ptr_nonnull(strstr(u, "host='c,a,b'"));
+	ck_assert_ptr_nonnull(strstr(u, "port='5432'"));
+	free(u);
+	u = replica_spread_url("host=a,b port=1,2 password=it\\'s", 2);
+	ck_assert_ptr_nonnull(strstr(u, "host='a,b'"));
+	ck_assert_ptr_nonnull(strstr(u, "password='it\\'s'"));
+	free(u);
+	u = replica_spread_url("host=one dbname=x", 7);
+	ck_assert_str_eq(u, "host=one dbname=x");
+	free(u);
+	u = replica_spread_url("host='unterminated", 7);
+	ck_assert_str_eq(u, "host='unterminated");
+	free(u);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("replica");
@@ -161,6 +190,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, no_read_url_routes_to_primary);
 	tcase_add_test(tc, unreachable_read_url_routes_to_primary);
 	tcase_add_test(tc, no_write_token_without_connection);
+	tcase_add_test(tc, spread_rotates_hosts_and_ports);
 	suite_add_tcase(s, tc);
 	return s;
 }
