@@ -80,11 +80,6 @@ def leader():
     return None
 
 
-def streaming_standbys():
-    return [m for m in members() if m["role"] != "leader" and m["state"] in ("streaming", "running")
-            and m.get("lag", 0) in (0, "0") or False]
-
-
 def wait_cluster(n_standbys, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
