@@ -31,6 +31,9 @@ static const struct {
 	{ "57P02", 503, "unavailable" },
 	{ "57P03", 503, "unavailable" },
 	{ "08", 503, "unavailable" },
+	/* read_only_sql_transaction: a write reached a server that is (now) a standby, e.g. a
+	 * primary demoted by a switchover; the next connection finds the new primary. */
+	{ "25006", 503, "unavailable" },
 };
 
 int db_sqlstate_status(const char *sqlstate, const char **code)
