@@ -2,13 +2,12 @@
 the hash chain and its verification, paging, rollback to earlier points, concurrency."""
 import threading
 
-from helpers import expect_error, expect_ok
+from helpers import expect_error, expect_ok, new_slug
 from history_helpers import (OPERATION_FIELDS, all_operations, alerts_clone, edit_clone,
                              op_path, operations, publish_alerts, rollback, traced)
 from install_helpers import (count, detach_path, inst_path, install, members_of,
                              publish_integration)
 from publish_helpers import absent_id, create_entity, member
-from helpers import new_slug
 
 
 def live_slugs(api, user, inst):
