@@ -66,6 +66,14 @@ def test_an_idempotent_replay_records_nothing_more(api, owner, installed):
     ops = all_operations(api, owner, installed)
     assert len(ops) == 2 and ops[0]["id"] == got["operationId"]
     assert ops[0]["idempotencyKey"] == key
+    # a rollback too
+    key = "idem-rollback-" + new_slug()
+    answers = [expect_ok(rollback(api, owner, installed, ops[-1],
+                                  headers={"Idempotency-Key": key})) for _ in range(2)]
+    assert answers[0] == answers[1]
+    ops = all_operations(api, owner, installed)
+    assert len(ops) == 3 and ops[0]["id"] == answers[0]["operationId"]
+    assert ops[0]["kind"] == "rollback" and ops[0]["idempotencyKey"] == key
 
 
 def test_operations_paging(api, owner, installed):
