@@ -142,6 +142,27 @@ static const char *errors_from_detail(const char *detail)
 	return ok ? detail : "[]";
 }
 
+/* INC09's DETAIL is an object {"conflicts": [...]}: the problem's conflicts member. */
+static void add_conflicts(const struct request *req, struct response *resp, const char *state,
+			  const char *detail)
+{
+	struct json_object *parsed = NULL, *conflicts;
+	const char *why;
+
+	if (strcmp(state, "INC09") != 0 || detail == NULL || detail[0] != '{')
+		return;
+	if (json_parse_strict(detail, strlen(detail), &parsed, &why) == 0 &&
+	    json_object_object_get_ex(parsed, "conflicts", &conflicts) &&
+	    json_object_is_type(conflicts, json_type_array))
+		problem_add_member_json(
+			resp, "conflicts",
+			arena_strdup(req->arena,
+				     json_object_to_json_string_ext(
+					     conflicts, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE)));
+	json_object_put(parsed);
+}
+
 static void reply_error(const struct request *req, struct response *resp, const PGresult *res)
 {
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -156,6 +177,7 @@ static void reply_error(const struct request *req, struct response *resp, const 
 
 		problem_reply_errors_json(resp, req, status, code, message != NULL ? message : code,
 					  arena_strdup(req->arena, errors_from_detail(detail)));
+		add_conflicts(req, resp, state, detail);
 	} else if (status == 409) {
 		problem_reply(resp, req, status, code,
 			      "the request conflicts with a concurrent change; retry it");

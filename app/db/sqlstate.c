@@ -21,6 +21,7 @@ static const struct {
 	{ "INR22", 422, "pattern_too_complex" },
 	{ "INM22", 422, "idempotency_mismatch" },
 	{ "INP09", 409, "request_in_progress" },
+	{ "INC09", 409, "merge_conflict" },
 	{ "23505", 409, "conflict" },
 	{ "40001", 409, "conflict" },
 	{ "40P01", 409, "conflict" },

@@ -43,6 +43,28 @@ static int route_or_reply(const struct route *table, size_t n, struct request *r
 	return -1;
 }
 
+/*
+ * The caller json of this request: the token's (cached per token) plus the
+ * request's X-Request-Id and Idempotency-Key (null when absent), which the
+ * database records in an install's history.
+ */
+static void caller_add_request(struct request *req)
+{
+	struct strbuf sb;
+	size_t len = strlen(req->caller.json);
+
+	strbuf_init(&sb, req->arena);
+	strbuf_printf(&sb, "%.*s,\"requestId\":", (int)(len - 1), req->caller.json);
+	strbuf_json_string(&sb, req->request_id != NULL ? req->request_id : "");
+	strbuf_puts(&sb, ",\"idempotencyKey\":");
+	if (req->idempotency_key != NULL)
+		strbuf_json_string(&sb, req->idempotency_key);
+	else
+		strbuf_puts(&sb, "null");
+	strbuf_putc(&sb, '}');
+	req->caller.json = sb.data;
+}
+
 static int auth_or_reply(const struct route *route, struct request *req, struct response *resp,
 			 time_t now)
 {
@@ -50,8 +72,11 @@ static int auth_or_reply(const struct route *route, struct request *req, struct 
 
 	if (route->public)
 		return 0;
-	if (auth_verify(req->config, req->arena, req->authorization, now, &req->caller, &why) == 0)
+	if (auth_verify(req->config, req->arena, req->authorization, now, &req->caller, &why) ==
+	    0) {
+		caller_add_request(req);
 		return 0;
+	}
 	problem_reply(resp, req, 401, "invalid_token",
 		      arena_printf(req->arena, "the bearer token was refused: %s", why));
 	response_header(resp, "WWW-Authenticate", "Bearer error=\"invalid_token\"");

@@ -253,8 +253,21 @@ START_TEST(valid_token_reaches_handler_with_params_and_caller)
 	ck_assert_str_eq(seen.path_params[0], "ws_team");
 	ck_assert_str_eq(seen.path_params[1], ID);
 	ck_assert_str_eq(seen.caller,
-			 "{\"sub\":\"usr_a\",\"workspaces\":{\"ws_a\":\"admin\"},\"roles\":[]}");
+			 "{\"sub\":\"usr_a\",\"workspaces\":{\"ws_a\":\"admin\"},\"roles\":[],"
+			 "\"requestId\":\"test-req\",\"idempotencyKey\":null}");
 	ck_assert_ptr_null(seen.json);
+}
+END_TEST
+
+/* The request's id and Idempotency-Key go into the caller json (install history). */
+START_TEST(caller_carries_request_id_and_idempotency_key)
+{
+	req.idempotency_key = "key-\"1\"";
+	run("GET", "/t/ws/ws_team/items/" ID, NULL, NULL);
+	ck_handled();
+	ck_assert_str_eq(seen.caller,
+			 "{\"sub\":\"usr_a\",\"workspaces\":{\"ws_a\":\"admin\"},\"roles\":[],"
+			 "\"requestId\":\"test-req\",\"idempotencyKey\":\"key-\\\"1\\\"\"}");
 }
 END_TEST
 
@@ -483,6 +496,7 @@ Suite *make_suite(void)
 	tcase_add_test(token, token_checked_before_query_and_body);
 	tcase_add_test(token, public_route_needs_no_token);
 	tcase_add_test(token, valid_token_reaches_handler_with_params_and_caller);
+	tcase_add_test(token, caller_carries_request_id_and_idempotency_key);
 
 	tcase_add_test(query, unknown_query_parameter_is_400);
 	tcase_add_test(query, query_on_route_without_parameters_is_400);
