@@ -75,6 +75,7 @@ for n in $SIZES; do
         # the other programs running on the machine hardly change.
         mapfile -t times < <(psql_in "$DB" -At 2>&1 <<SQL | awk '
             /^Time: / {print "wall", $2}
+            /ERROR/ {print}
             /s user, .* s elapsed/ && !/total/ {printf "cpu %.3f\n", ($2 + $5) * 1000}'
 \\set caller '$caller'
 set client_min_messages = log;

@@ -60,6 +60,9 @@ select (api.integration_create(:'author', jsonb_build_object(
                from bench_members as m
                where m.number <= :n))))).body ->> 'id' as integration_id
 \gset
+-- Unlisted: any workspace may install it by id (the bench installs into workspaces of its own).
+select (api.integration_set_visibility(:'author', :'integration_id', '{"visibility": "unlisted"}')).status as unlisted_status
+\gset
 select (api.integration_publish(:'author', :'integration_id', '{"version": "1.0.0"}')).body ->> 'id' as version_id
 \gset
 

@@ -83,6 +83,80 @@ static const struct field_spec install_fields[] = {
 	{ .name = "selectedMemberSlugs", .type = FIELD_ARRAY, .check_json = check_member_slugs },
 };
 
+static const char *const on_conflict_values[] = { "keep_local", "take_upstream", "fail", NULL };
+static const char *const take_values[] = { "local", "upstream", "value", NULL };
+
+/* A string member of a resolution: required; one of values when values is set. */
+static const char *resolution_string(struct json_object *item, const char *name, const char *at,
+				     const char *const *values, const char *message,
+				     struct validation *v)
+{
+	struct json_object *m;
+	const char *path = arena_printf(v->arena, "%s/%s", at, name);
+	const char *s;
+	size_t i;
+
+	if (!json_object_object_get_ex(item, name, &m)) {
+		validation_add(v, path, "is required");
+		return NULL;
+	}
+	if (!json_object_is_type(m, json_type_string)) {
+		validation_add(v, path, "must be a string");
+		return NULL;
+	}
+	s = json_object_get_string(m);
+	for (i = 0; values != NULL && values[i] != NULL; i++)
+		if (strcmp(values[i], s) == 0)
+			return s;
+	if (values != NULL) {
+		validation_add(v, path, message);
+		return NULL;
+	}
+	return s;
+}
+
+/* One resolution: {memberId, path, take, value?}, value only (and always) with take "value". */
+static void check_resolution(struct json_object *item, const char *at, struct validation *v)
+{
+	const char *member, *take;
+	bool has_value = json_object_object_get_ex(item, "value", NULL);
+
+	json_object_object_foreach(item, key, unused)
+	{
+		(void)unused;
+		if (strcmp(key, "memberId") != 0 && strcmp(key, "path") != 0 &&
+		    strcmp(key, "take") != 0 && strcmp(key, "value") != 0)
+			validation_add(v, validate_pointer(v->arena, at, key), "unknown field");
+	}
+	member = resolution_string(item, "memberId", at, NULL, NULL, v);
+	if (member != NULL && !vocab_valid_id(member, "imem"))
+		validation_add(v, arena_printf(v->arena, "%s/memberId", at),
+			       "must be an install member id (imem_…)");
+	(void)resolution_string(item, "path", at, NULL, NULL, v);
+	take = resolution_string(item, "take", at, take_values,
+				 "must be one of local, upstream, value", v);
+	if (take != NULL && (strcmp(take, "value") == 0) != has_value)
+		validation_add(v, arena_printf(v->arena, "%s/value", at),
+			       has_value ? "is allowed only when take is value"
+					 : "is required when take is value");
+}
+
+/* resolutions: an array of resolution objects. */
+static void check_resolutions(struct json_object *value, const char *path, struct validation *v)
+{
+	size_t i, n = json_object_array_length(value);
+
+	for (i = 0; i < n; i++) {
+		struct json_object *item = json_object_array_get_idx(value, i);
+		const char *at = arena_printf(v->arena, "%s/%zu", path, i);
+
+		if (!json_object_is_type(item, json_type_object))
+			validation_add(v, at, "must be an object");
+		else
+			check_resolution(item, at, v);
+	}
+}
+
 static const struct field_spec upgrade_fields[] = {
 	{ .name = "integrationVersionId",
 	  .type = FIELD_STRING,
@@ -91,6 +165,11 @@ static const struct field_spec upgrade_fields[] = {
 	  .check_message = "must be an integration version id (intv_…)" },
 	{ .name = "variables", .type = FIELD_OBJECT },
 	{ .name = "dryRun", .type = FIELD_BOOL },
+	{ .name = "onConflict",
+	  .type = FIELD_STRING,
+	  .enum_values = on_conflict_values,
+	  .check_message = "must be one of keep_local, take_upstream, fail" },
+	{ .name = "resolutions", .type = FIELD_ARRAY, .check_json = check_resolutions },
 };
 
 static const struct field_spec detach_fields[] = {

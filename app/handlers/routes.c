@@ -3,6 +3,8 @@
 #include "handlers/entities.h"
 #include "handlers/health.h"
 #include "handlers/installs.h"
+#include "handlers/install_history.h"
+#include "handlers/diffs.h"
 #include "handlers/integration_list.h"
 #include "handlers/integrations.h"
 #include "handlers/versions.h"
@@ -152,6 +154,17 @@ const struct route api_routes[] = {
 		   REPLY_FROM("api.install_member_detach($1::jsonb, $2, $3::jsonb)"), ARG_CALLER,
 		   ARG_PATH(0), ARG_BODY),
 	  .body = BODY_REQUIRED, .body_spec = &install_member_detach_body },
+	{ ROUTE(HTTP_GET, "/api/integration-members/{imem}/diff", handle_install_member_diff) },
+	{ ROUTE(HTTP_GET, "/api/integration-versions/{intv}/diff", handle_integration_version_diff),
+	  .query_params = integration_version_diff_params },
+	{ ROUTE(HTTP_GET, "/api/integration-installs/{inst}/operations",
+		handle_install_operation_list),
+	  .query_params = install_operation_list_params },
+	{ ROUTE(HTTP_GET, "/api/integration-installs/{inst}/operations/verify",
+		handle_install_operations_verify) },
+	{ ROUTE(HTTP_GET, "/api/integration-operations/{iop}", handle_install_operation_get) },
+	{ ROUTE(HTTP_POST, "/api/integration-installs/{inst}/rollback", handle_install_rollback),
+	  .body = BODY_REQUIRED, .body_spec = &install_rollback_body },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -65,5 +65,6 @@ extern const struct list_resource list_integrations;
 extern const struct list_resource list_versions;
 extern const struct list_resource list_installs;
 extern const struct list_resource list_entities;
+extern const struct list_resource list_install_operations;
 
 #endif

@@ -1,0 +1,95 @@
+#include <string.h>
+
+#include "base/vocab.h"
+#include "db/db.h"
+#include "handlers/install_history.h"
+#include "list/query.h"
+#include "list/resources.h"
+#include "http/problem.h"
+
+static bool valid_operation_id(const char *s)
+{
+	return vocab_valid_id(s, "iop");
+}
+
+static const struct field_spec rollback_fields[] = {
+	{ .name = "operationId",
+	  .type = FIELD_STRING,
+	  .flags = FIELD_REQUIRED,
+	  .check = valid_operation_id,
+	  .check_message = "must be an install operation id (iop_…)" },
+};
+
+const struct body_spec install_rollback_body = {
+	rollback_fields, sizeof(rollback_fields) / sizeof(rollback_fields[0])
+};
+
+const char *const install_operation_list_params[] = { "limit",  "after",   "before",
+						      "filter", "orderBy", NULL };
+
+static struct db_stmt operation_get_stmt = {
+	"install_operation_get",
+	"select status, body, etag from api.install_operation_get($1::jsonb, $2)", 2, 0
+};
+static struct db_stmt verify_stmt = {
+	"install_operations_verify",
+	"select status, body, etag from api.install_operations_verify($1::jsonb, $2)", 2, 0
+};
+static struct db_stmt rollback_stmt = {
+	"install_rollback",
+	"select status, body, etag from api.install_rollback($1::jsonb, $2, $3::jsonb)", 3, 0
+};
+/* A row: the install exists (uninstalled too) in one of the caller's workspaces. */
+static struct db_stmt install_readable_stmt = {
+	"install_readable",
+	"select 1 from core.integration_installs as i where i.id = $2"
+	" and i.workspace_id = any($1::text[])",
+	2, 0
+};
+
+void handle_install_operation_get(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0] };
+
+	db_reply(req, resp, &operation_get_stmt, params);
+}
+
+void handle_install_operations_verify(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0] };
+
+	db_reply(req, resp, &verify_stmt, params);
+}
+
+void handle_install_rollback(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.json, req->path_params[0], req->body };
+
+	db_reply(req, resp, &rollback_stmt, params);
+}
+
+/*
+ * The operations of one install, newest first by default; readers of the
+ * install (any role in its workspace, also after it was uninstalled).
+ */
+void handle_install_operation_list(struct request *req, struct response *resp)
+{
+	const char *params[] = { req->caller.workspace_array, req->path_params[0] };
+	PGresult *res = db_exec(req, resp, &install_readable_stmt, params, true);
+	struct list_query q;
+
+	if (res == NULL)
+		return;
+	if (PQntuples(res) != 1) {
+		problem_reply(resp, req, 404, "not_found", "Install not found.");
+		return;
+	}
+	list_query_init(&q, req, &list_install_operations, "o", "core.install_operation_json(o)");
+	strbuf_puts(&q.scope, "o.install_id = ");
+	sql_param(&q.params, &q.scope, req->path_params[0]);
+	/* Restates the check above, so the page agrees with it. */
+	strbuf_puts(&q.scope, " and exists (select from core.integration_installs as i"
+			      " where i.id = o.install_id and i.workspace_id = any($1::text[]))");
+	list_query_key(&q, "install", req->path_params[0]);
+	list_run(req, resp, &q);
+}
