@@ -5,21 +5,11 @@
 
 const char *const integration_version_diff_params[] = { "from", NULL };
 
-static struct db_stmt member_diff_stmt = {
-	"install_member_diff",
-	"select status, body, etag from api.install_member_diff($1::jsonb, $2)", 2, 0
-};
 static struct db_stmt version_diff_stmt = {
 	"integration_version_diff",
-	"select status, body, etag from api.integration_version_diff($1::jsonb, $2, $3)", 3, 0
+	"select status, body, etag, location from api.integration_version_diff($1::jsonb, $2, $3)",
+	3, 0
 };
-
-void handle_install_member_diff(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &member_diff_stmt, params);
-}
 
 /* ?from= is required and an integration version id: a 400 before the database. */
 void handle_integration_version_diff(struct request *req, struct response *resp)

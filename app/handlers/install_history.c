@@ -27,18 +27,6 @@ const struct body_spec install_rollback_body = {
 const char *const install_operation_list_params[] = { "limit",  "after",   "before",
 						      "filter", "orderBy", NULL };
 
-static struct db_stmt operation_get_stmt = {
-	"install_operation_get",
-	"select status, body, etag from api.install_operation_get($1::jsonb, $2)", 2, 0
-};
-static struct db_stmt verify_stmt = {
-	"install_operations_verify",
-	"select status, body, etag from api.install_operations_verify($1::jsonb, $2)", 2, 0
-};
-static struct db_stmt rollback_stmt = {
-	"install_rollback",
-	"select status, body, etag from api.install_rollback($1::jsonb, $2, $3::jsonb)", 3, 0
-};
 /* A row: the install exists (uninstalled too) in one of the caller's workspaces. */
 static struct db_stmt install_readable_stmt = {
 	"install_readable",
@@ -46,27 +34,6 @@ static struct db_stmt install_readable_stmt = {
 	" and i.workspace_id = any($1::text[])",
 	2, 0
 };
-
-void handle_install_operation_get(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &operation_get_stmt, params);
-}
-
-void handle_install_operations_verify(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &verify_stmt, params);
-}
-
-void handle_install_rollback(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0], req->body };
-
-	db_reply(req, resp, &rollback_stmt, params);
-}
 
 /*
  * The operations of one install, newest first by default; readers of the

@@ -3,8 +3,10 @@
 
 #include "http/http.h"
 
-/* Diffs (PRODUCT §12): a member's local edits, and what changed between two versions. */
-void handle_install_member_diff(struct request *req, struct response *resp);
+/*
+ * Diffs (PRODUCT §12): what changed between two versions (a plain handler:
+ * ?from is required); a member's local edits are an SQL-call route.
+ */
 void handle_integration_version_diff(struct request *req, struct response *resp);
 extern const char *const integration_version_diff_params[];
 
