@@ -21,7 +21,7 @@ static const struct field_spec rollback_fields[] = {
 };
 
 const struct body_spec install_rollback_body = {
-	rollback_fields, sizeof(rollback_fields) / sizeof(rollback_fields[0])
+	rollback_fields, sizeof(rollback_fields) / sizeof(rollback_fields[0]), NULL
 };
 
 const char *const install_operation_list_params[] = { "limit",  "after",   "before",
