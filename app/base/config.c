@@ -264,11 +264,16 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	cfg->db_url = env_or("INTEGRATIONS_DB_URL", "dbname=integrations");
+	cfg->db_read_url = env_or("INTEGRATIONS_DB_READ_URL", NULL);
+	cfg->debug_db_header = !cfg->production && getenv("INTEGRATIONS_DEBUG_DB_HEADER") != NULL &&
+			       strcmp(getenv("INTEGRATIONS_DEBUG_DB_HEADER"), "1") == 0;
 	cfg->socket_path = env_or("INTEGRATIONS_SOCKET", "/run/integrations/api.sock");
 	cfg->issuer = env_or("INTEGRATIONS_JWT_ISSUER", NULL);
 	cfg->audience = env_or("INTEGRATIONS_JWT_AUDIENCE", NULL);
 	if (parse_int_env("INTEGRATIONS_WORKERS", cores > 0 ? (int)cores : 2, 1, 256, 10,
 			  &cfg->workers, err, errlen) < 0 ||
+	    parse_int_env("INTEGRATIONS_MAX_REPLICA_LAG_MS", 1000, 0, 3600000, 10,
+			  &cfg->max_replica_lag_ms, err, errlen) < 0 ||
 	    parse_int_env("INTEGRATIONS_SOCKET_MODE", 0660, 0, 0777, 8, &cfg->socket_mode, err,
 			  errlen) < 0 ||
 	    parse_int_env("INTEGRATIONS_JWT_MAX_LIFETIME", CONFIG_JWT_MAX_LIFETIME_DEFAULT, 60,
@@ -292,6 +297,7 @@ void config_free(struct config *cfg)
 	size_t i;
 
 	free(cfg->db_url);
+	free(cfg->db_read_url);
 	free(cfg->socket_path);
 	free(cfg->issuer);
 	free(cfg->audience);

@@ -17,6 +17,11 @@ struct db {
 	PGconn *conn;
 	unsigned long gen; /* bumped on every new connection: statements must be prepared again */
 	bool in_transaction;
+	/* A read connection (db_new_read) lists the statements prepared on its connection. */
+	bool read;
+	const struct db_stmt **read_prepared;
+	size_t n_read_prepared, read_prepared_cap;
+	const char *application_name;
 };
 
 /* libpq prints a server's NOTICE to stderr by itself: as a log line instead. */
@@ -32,6 +37,16 @@ struct db *db_new(const char *conninfo)
 	struct db *db = xcalloc(1, sizeof(*db));
 
 	db->conninfo = xstrdup(conninfo);
+	db->application_name = "integrations-api";
+	return db;
+}
+
+struct db *db_new_read(const char *conninfo)
+{
+	struct db *db = db_new(conninfo);
+
+	db->read = true;
+	db->application_name = "integrations-api-read";
 	return db;
 }
 
@@ -41,6 +56,7 @@ void db_free(struct db *db)
 		return;
 	if (db->conn != NULL)
 		PQfinish(db->conn);
+	free(db->read_prepared);
 	free(db->conninfo);
 	free(db);
 }
@@ -81,9 +97,8 @@ int db_connect(struct db *db)
 			       "keepalives_idle",  "keepalives_interval",
 			       "keepalives_count", "tcp_user_timeout",
 			       "dbname",           NULL };
-	const char *values[] = {
-		"2", "integrations-api", "5", "2", "3", "15000", db->conninfo, NULL
-	};
+	const char *values[] = { "2",     db->application_name, "5", "2", "3",
+				 "15000", db->conninfo,         NULL };
 
 	if (db->conn != NULL && connection_alive(db->conn))
 		return 0;
@@ -102,6 +117,7 @@ int db_connect(struct db *db)
 	}
 	PQsetNoticeProcessor(db->conn, log_notice, NULL);
 	db->gen++;
+	db->n_read_prepared = 0;
 	return 0;
 }
 
@@ -126,6 +142,27 @@ static const char *errors_from_detail(const char *detail)
 	return ok ? detail : "[]";
 }
 
+/* INC09's DETAIL is an object {"conflicts": [...]}: the problem's conflicts member. */
+static void add_conflicts(const struct request *req, struct response *resp, const char *state,
+			  const char *detail)
+{
+	struct json_object *parsed = NULL, *conflicts;
+	const char *why;
+
+	if (strcmp(state, "INC09") != 0 || detail == NULL || detail[0] != '{')
+		return;
+	if (json_parse_strict(detail, strlen(detail), &parsed, &why) == 0 &&
+	    json_object_object_get_ex(parsed, "conflicts", &conflicts) &&
+	    json_object_is_type(conflicts, json_type_array))
+		problem_add_member_json(
+			resp, "conflicts",
+			arena_strdup(req->arena,
+				     json_object_to_json_string_ext(
+					     conflicts, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE)));
+	json_object_put(parsed);
+}
+
 static void reply_error(const struct request *req, struct response *resp, const PGresult *res)
 {
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -140,6 +177,7 @@ static void reply_error(const struct request *req, struct response *resp, const 
 
 		problem_reply_errors_json(resp, req, status, code, message != NULL ? message : code,
 					  arena_strdup(req->arena, errors_from_detail(detail)));
+		add_conflicts(req, resp, state, detail);
 	} else if (status == 409) {
 		problem_reply(resp, req, status, code,
 			      "the request conflicts with a concurrent change; retry it");
@@ -161,12 +199,38 @@ static void clear_result(void *res)
 	PQclear(res);
 }
 
+/* The read connection's own record of prepared statements (few: a linear search). */
+static bool read_prepared(const struct db *db, const struct db_stmt *stmt)
+{
+	size_t i;
+
+	for (i = 0; i < db->n_read_prepared; i++)
+		if (db->read_prepared[i] == stmt)
+			return true;
+	return false;
+}
+
+static void read_prepared_add(struct db *db, const struct db_stmt *stmt)
+{
+	if (db->n_read_prepared == db->read_prepared_cap) {
+		const struct db_stmt **grown;
+
+		db->read_prepared_cap = db->read_prepared_cap == 0 ? 32 : 2 * db->read_prepared_cap;
+		grown = xmalloc(db->read_prepared_cap * sizeof(*grown));
+		if (db->n_read_prepared > 0)
+			memcpy(grown, db->read_prepared, db->n_read_prepared * sizeof(*grown));
+		free(db->read_prepared);
+		db->read_prepared = grown;
+	}
+	db->read_prepared[db->n_read_prepared++] = stmt;
+}
+
 static int prepare(struct db *db, struct db_stmt *stmt, PGresult **error)
 {
 	PGresult *res;
 
 	*error = NULL;
-	if (stmt->prepared_gen == db->gen)
+	if (db->read ? read_prepared(db, stmt) : stmt->prepared_gen == db->gen)
 		return 0;
 	res = PQprepare(db->conn, stmt->name, stmt->sql, stmt->n_params, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -174,7 +238,10 @@ static int prepare(struct db *db, struct db_stmt *stmt, PGresult **error)
 		return -1;
 	}
 	PQclear(res);
-	stmt->prepared_gen = db->gen;
+	if (db->read)
+		read_prepared_add(db, stmt);
+	else
+		stmt->prepared_gen = db->gen;
 	return 0;
 }
 
@@ -248,7 +315,7 @@ PGresult *db_exec_sql(struct request *req, struct response *resp, const char *sq
 
 static void reply_row(struct request *req, struct response *resp, const PGresult *res)
 {
-	if (PQntuples(res) != 1 || PQnfields(res) != 3 || PQgetisnull(res, 0, 0) ||
+	if (PQntuples(res) != 1 || PQnfields(res) != 4 || PQgetisnull(res, 0, 0) ||
 	    PQgetisnull(res, 0, 1)) {
 		problem_reply(resp, req, 500, "internal", "an internal error occurred");
 		return;
@@ -257,6 +324,8 @@ static void reply_row(struct request *req, struct response *resp, const PGresult
 		      (size_t)PQgetlength(res, 0, 1));
 	if (!PQgetisnull(res, 0, 2))
 		response_header(resp, "ETag", PQgetvalue(res, 0, 2));
+	if (!PQgetisnull(res, 0, 3))
+		response_header(resp, "Location", PQgetvalue(res, 0, 3));
 }
 
 void db_reply(struct request *req, struct response *resp, struct db_stmt *stmt,
@@ -308,4 +377,39 @@ int db_transaction(struct request *req, struct response *resp, enum db_tx_comman
 	if (command == DB_BEGIN || command == DB_COMMIT || command == DB_ROLLBACK)
 		db->in_transaction = command == DB_BEGIN && rc == 0;
 	return rc;
+}
+
+/* --- read scaling (app/db/replica.c): one-off queries outside of any request --- */
+
+int db_probe(struct db *db, const char *sql, int n_params, const char *const *params, char *out,
+	     size_t outlen)
+{
+	PGresult *res;
+	int rc = -1;
+
+	if (db == NULL || db->conn == NULL || db->in_transaction ||
+	    PQstatus(db->conn) != CONNECTION_OK)
+		return -1;
+	res = PQexecParams(db->conn, sql, n_params, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && PQnfields(res) == 1) {
+		snprintf(out, outlen, "%s", PQgetisnull(res, 0, 0) ? "" : PQgetvalue(res, 0, 0));
+		rc = 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
+const char *db_peer(struct db *db, struct arena *a)
+{
+	if (db == NULL || db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return "none";
+	return arena_printf(a, "%s:%s", PQhost(db->conn), PQport(db->conn));
+}
+
+void db_disconnect(struct db *db)
+{
+	if (db == NULL || db->conn == NULL || db->in_transaction)
+		return;
+	PQfinish(db->conn);
+	db->conn = NULL;
 }

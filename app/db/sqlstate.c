@@ -21,6 +21,7 @@ static const struct {
 	{ "INR22", 422, "pattern_too_complex" },
 	{ "INM22", 422, "idempotency_mismatch" },
 	{ "INP09", 409, "request_in_progress" },
+	{ "INC09", 409, "merge_conflict" },
 	{ "23505", 409, "conflict" },
 	{ "40001", 409, "conflict" },
 	{ "40P01", 409, "conflict" },
@@ -31,6 +32,9 @@ static const struct {
 	{ "57P02", 503, "unavailable" },
 	{ "57P03", 503, "unavailable" },
 	{ "08", 503, "unavailable" },
+	/* read_only_sql_transaction: a write reached a server that is (now) a standby, e.g. a
+	 * primary demoted by a switchover; the next connection finds the new primary. */
+	{ "25006", 503, "unavailable" },
 };
 
 int db_sqlstate_status(const char *sqlstate, const char **code)

@@ -1,21 +1,40 @@
-#include <string.h>
-
+#include "db/db.h"
 #include "handlers/common.h"
-#include "json/json_strict.h"
+#include "http/route.h"
 
-const struct body_spec empty_body = { NULL, 0 };
+const struct body_spec empty_body = { NULL, 0, NULL };
 
-void reply_location(struct request *req, struct response *resp, const char *collection)
+/* The text of one argument; NULL is SQL null. */
+static const char *arg_value(const struct request *req, const struct route_arg *arg)
 {
-	struct json_object *body = NULL, *id;
-	const char *why;
+	switch (arg->from) {
+	case ROUTE_ARG_CALLER:
+		return req->caller.json;
+	case ROUTE_ARG_PATH:
+		return arg->index < HTTP_MAX_PATH_PARAMS ? req->path_params[arg->index] : NULL;
+	case ROUTE_ARG_BODY:
+		/* The text as received (numbers keep every digit); no body, or an empty one: null. */
+		return req->json != NULL ? req->body : NULL;
+	case ROUTE_ARG_IF_MATCH:
+		return req->if_match;
+	case ROUTE_ARG_QUERY:
+		return request_query(req, arg->name);
+	case ROUTE_ARG_NONE:
+		break;
+	}
+	return NULL;
+}
 
-	if (resp->status != 201 ||
-	    json_parse_strict(resp->body.data, resp->body.len, &body, &why) < 0)
-		return;
-	json_defer_put(req->arena, body);
-	if (json_object_object_get_ex(body, "id", &id) && json_object_is_type(id, json_type_string))
-		response_header(
-			resp, "Location",
-			arena_printf(req->arena, "%s/%s", collection, json_object_get_string(id)));
+void handle_sql_call(struct request *req, struct response *resp)
+{
+	const struct route_call *call = req->route->call;
+	const char *params[ROUTE_MAX_ARGS];
+	size_t i;
+
+	for (i = 0; i < ROUTE_MAX_ARGS && call->args[i].from != ROUTE_ARG_NONE; i++)
+		params[i] = arg_value(req, &call->args[i]);
+	if (call->not_found != NULL)
+		db_read(req, resp, call->stmt, params, call->not_found);
+	else
+		db_reply(req, resp, call->stmt, params);
 }

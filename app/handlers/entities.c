@@ -1,6 +1,5 @@
 #include <string.h>
 
-#include "db/db.h"
 #include "handlers/entities.h"
 #include "handlers/common.h"
 #include "list/query.h"
@@ -59,50 +58,16 @@ static const struct field_spec entity_patch_fields[] = {
 };
 
 const struct body_spec entity_create_body = {
-	entity_create_fields, sizeof(entity_create_fields) / sizeof(entity_create_fields[0])
+	entity_create_fields, sizeof(entity_create_fields) / sizeof(entity_create_fields[0]), NULL
 };
 const struct body_spec entity_patch_body = {
-	entity_patch_fields, sizeof(entity_patch_fields) / sizeof(entity_patch_fields[0])
+	entity_patch_fields, sizeof(entity_patch_fields) / sizeof(entity_patch_fields[0]), NULL
 };
 
 const char *const entity_list_params[] = {
 	"limit", "after", "before",          "ids", "filter", "orderBy", "workspace_id",
 	"kind",  "name",  "include_deleted", NULL
 };
-
-static struct db_stmt create_stmt = {
-	"entity_create", "select status, body, etag from api.entity_create($1::jsonb, $2::jsonb)",
-	2, 0
-};
-static struct db_stmt get_stmt = { "entity_get",
-				   "select status, body, etag from api.entity_get($1::jsonb, $2)",
-				   2, 0 };
-static struct db_stmt patch_stmt = {
-	"entity_patch", "select status, body, etag from api.entity_patch($1::jsonb, $2, $3::jsonb)",
-	3, 0
-};
-
-void handle_entity_create(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->body };
-
-	db_reply(req, resp, &create_stmt, params);
-	reply_location(req, resp, "/api/entities");
-}
-
-void handle_entity_get(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &get_stmt, params);
-}
-
-void handle_entity_patch(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0], req->body };
-
-	db_reply(req, resp, &patch_stmt, params);
-}
 
 /*
  * Scope: the entities of the caller's workspaces ($1), live ones unless
@@ -118,6 +83,10 @@ void handle_entity_list(struct request *req, struct response *resp)
 	const char *name = request_query(req, "name");
 
 	list_common_parse(req, "ent", "an entity", &common, &v);
+	if (workspace != NULL && !validate_workspace_id(workspace))
+		validation_add(&v, "?workspace_id", "must be a workspace id (ws_…)");
+	if (kind != NULL && !valid_kind(kind))
+		validation_add(&v, "?kind", KIND_MESSAGE);
 	if (v.n_errors > 0) {
 		problem_reply_errors(resp, req, 400, "validation_failed",
 				     "the list parameters are not valid", v.errors, v.n_errors);

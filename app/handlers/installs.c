@@ -1,7 +1,6 @@
 #include <string.h>
 
 #include "base/vocab.h"
-#include "db/db.h"
 #include "handlers/installs.h"
 #include "handlers/common.h"
 #include "list/query.h"
@@ -37,6 +36,23 @@ static void check_member_slugs(struct json_object *value, const char *path, stru
 	}
 }
 
+/*
+ * selectedMemberSlugs goes with memberPolicy manual and only with it: a
+ * request shape rule, so a 400 before the database is asked.
+ */
+static void check_selection(struct json_object *body, struct validation *v)
+{
+	struct json_object *policy;
+	bool manual = json_object_object_get_ex(body, "memberPolicy", &policy) &&
+		      strcmp(json_object_get_string(policy), "manual") == 0;
+	bool selected = json_object_object_get_ex(body, "selectedMemberSlugs", NULL);
+
+	if (manual != selected)
+		validation_add(v, "/selectedMemberSlugs",
+			       manual ? "is required when memberPolicy is manual"
+				      : "is allowed only when memberPolicy is manual");
+}
+
 static const struct field_spec install_fields[] = {
 	{ .name = "workspaceId",
 	  .type = FIELD_STRING,
@@ -67,6 +83,80 @@ static const struct field_spec install_fields[] = {
 	{ .name = "selectedMemberSlugs", .type = FIELD_ARRAY, .check_json = check_member_slugs },
 };
 
+static const char *const on_conflict_values[] = { "keep_local", "take_upstream", "fail", NULL };
+static const char *const take_values[] = { "local", "upstream", "value", NULL };
+
+/* A string member of a resolution: required; one of values when values is set. */
+static const char *resolution_string(struct json_object *item, const char *name, const char *at,
+				     const char *const *values, const char *message,
+				     struct validation *v)
+{
+	struct json_object *m;
+	const char *path = arena_printf(v->arena, "%s/%s", at, name);
+	const char *s;
+	size_t i;
+
+	if (!json_object_object_get_ex(item, name, &m)) {
+		validation_add(v, path, "is required");
+		return NULL;
+	}
+	if (!json_object_is_type(m, json_type_string)) {
+		validation_add(v, path, "must be a string");
+		return NULL;
+	}
+	s = json_object_get_string(m);
+	for (i = 0; values != NULL && values[i] != NULL; i++)
+		if (strcmp(values[i], s) == 0)
+			return s;
+	if (values != NULL) {
+		validation_add(v, path, message);
+		return NULL;
+	}
+	return s;
+}
+
+/* One resolution: {memberId, path, take, value?}, value only (and always) with take "value". */
+static void check_resolution(struct json_object *item, const char *at, struct validation *v)
+{
+	const char *member, *take;
+	bool has_value = json_object_object_get_ex(item, "value", NULL);
+
+	json_object_object_foreach(item, key, unused)
+	{
+		(void)unused;
+		if (strcmp(key, "memberId") != 0 && strcmp(key, "path") != 0 &&
+		    strcmp(key, "take") != 0 && strcmp(key, "value") != 0)
+			validation_add(v, validate_pointer(v->arena, at, key), "unknown field");
+	}
+	member = resolution_string(item, "memberId", at, NULL, NULL, v);
+	if (member != NULL && !vocab_valid_id(member, "imem"))
+		validation_add(v, arena_printf(v->arena, "%s/memberId", at),
+			       "must be an install member id (imem_…)");
+	(void)resolution_string(item, "path", at, NULL, NULL, v);
+	take = resolution_string(item, "take", at, take_values,
+				 "must be one of local, upstream, value", v);
+	if (take != NULL && (strcmp(take, "value") == 0) != has_value)
+		validation_add(v, arena_printf(v->arena, "%s/value", at),
+			       has_value ? "is allowed only when take is value"
+					 : "is required when take is value");
+}
+
+/* resolutions: an array of resolution objects. */
+static void check_resolutions(struct json_object *value, const char *path, struct validation *v)
+{
+	size_t i, n = json_object_array_length(value);
+
+	for (i = 0; i < n; i++) {
+		struct json_object *item = json_object_array_get_idx(value, i);
+		const char *at = arena_printf(v->arena, "%s/%zu", path, i);
+
+		if (!json_object_is_type(item, json_type_object))
+			validation_add(v, at, "must be an object");
+		else
+			check_resolution(item, at, v);
+	}
+}
+
 static const struct field_spec upgrade_fields[] = {
 	{ .name = "integrationVersionId",
 	  .type = FIELD_STRING,
@@ -75,6 +165,11 @@ static const struct field_spec upgrade_fields[] = {
 	  .check_message = "must be an integration version id (intv_…)" },
 	{ .name = "variables", .type = FIELD_OBJECT },
 	{ .name = "dryRun", .type = FIELD_BOOL },
+	{ .name = "onConflict",
+	  .type = FIELD_STRING,
+	  .enum_values = on_conflict_values,
+	  .check_message = "must be one of keep_local, take_upstream, fail" },
+	{ .name = "resolutions", .type = FIELD_ARRAY, .check_json = check_resolutions },
 };
 
 static const struct field_spec detach_fields[] = {
@@ -82,108 +177,19 @@ static const struct field_spec detach_fields[] = {
 };
 
 const struct body_spec install_body = { install_fields,
-					sizeof(install_fields) / sizeof(install_fields[0]) };
-const struct body_spec install_upgrade_body = { upgrade_fields, sizeof(upgrade_fields) /
-									sizeof(upgrade_fields[0]) };
+					sizeof(install_fields) / sizeof(install_fields[0]),
+					check_selection };
+const struct body_spec install_upgrade_body = { upgrade_fields,
+						sizeof(upgrade_fields) / sizeof(upgrade_fields[0]),
+						NULL };
 const struct body_spec install_member_detach_body = {
-	detach_fields, sizeof(detach_fields) / sizeof(detach_fields[0])
+	detach_fields, sizeof(detach_fields) / sizeof(detach_fields[0]), NULL
 };
 
 const char *const install_list_params[] = {
 	"limit",        "after",          "before",          "ids", "filter", "orderBy",
 	"workspace_id", "integration_id", "include_deleted", NULL
 };
-
-static struct db_stmt install_stmt = {
-	"integration_install",
-	"select status, body, etag from api.integration_install($1::jsonb, $2, $3::jsonb)", 3, 0
-};
-static struct db_stmt get_stmt = { "install_get",
-				   "select status, body, etag from api.install_get($1::jsonb, $2)",
-				   2, 0 };
-static struct db_stmt delete_stmt = {
-	"install_delete", "select status, body, etag from api.install_delete($1::jsonb, $2)", 2, 0
-};
-static struct db_stmt members_stmt = {
-	"install_member_list",
-	"select status, body, etag from api.install_member_list($1::jsonb, $2)", 2, 0
-};
-static struct db_stmt upgrade_stmt = {
-	"install_upgrade",
-	"select status, body, etag from api.install_upgrade($1::jsonb, $2, $3::jsonb)", 3, 0
-};
-static struct db_stmt detach_stmt = {
-	"install_member_detach",
-	"select status, body, etag from api.install_member_detach($1::jsonb, $2, $3::jsonb)", 3, 0
-};
-
-/*
- * selectedMemberSlugs goes with memberPolicy manual and only with it: a
- * request shape rule, so a 400 before the database is asked.
- */
-static int selection_or_reply(struct request *req, struct response *resp)
-{
-	struct json_object *policy;
-	bool manual = json_object_object_get_ex(req->json, "memberPolicy", &policy) &&
-		      strcmp(json_object_get_string(policy), "manual") == 0;
-	bool selected = json_object_object_get_ex(req->json, "selectedMemberSlugs", NULL);
-	struct problem_error error = { "/selectedMemberSlugs", NULL };
-
-	if (manual == selected)
-		return 0;
-	error.message = manual ? "is required when memberPolicy is manual"
-			       : "is allowed only when memberPolicy is manual";
-	problem_reply_errors(resp, req, 400, "validation_failed", "the body is not valid", &error,
-			     1);
-	return -1;
-}
-
-void handle_integration_install(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0], req->body };
-
-	if (selection_or_reply(req, resp) < 0)
-		return;
-	db_reply(req, resp, &install_stmt, params);
-	reply_location(req, resp, "/api/integration-installs");
-}
-
-void handle_install_get(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &get_stmt, params);
-}
-
-void handle_install_delete(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &delete_stmt, params);
-}
-
-void handle_install_members(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &members_stmt, params);
-}
-
-/* The body is optional: without one the function gets SQL null. */
-void handle_install_upgrade(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0],
-				 req->json != NULL ? req->body : NULL };
-
-	db_reply(req, resp, &upgrade_stmt, params);
-}
-
-void handle_install_member_detach(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0], req->body };
-
-	db_reply(req, resp, &detach_stmt, params);
-}
 
 /*
  * Scope: the installs of the caller's workspaces ($1), live ones unless

@@ -18,13 +18,16 @@ static const struct {
 	const char *param;
 	const char *column;
 	const char *const *allowed; /* NULL: any value */
+	bool (*shape)(const char *s); /* NULL: any value */
+	const char *shape_message;
 } equality_shorthands[] = {
-	{ "workspace_id", "workspace_id", NULL },
-	{ "publisher", "publisher", NULL },
-	{ "visibility", "visibility", vocab_visibilities },
-	{ "trust_tier", "trust_tier", vocab_trust_tiers },
-	{ "created_by", "created_by", NULL },
-	{ "retention_tier", "retention_tier", vocab_retention_tiers },
+	{ "workspace_id", "workspace_id", NULL, validate_workspace_id,
+	  "must be a workspace id (ws_…)" },
+	{ "publisher", "publisher", NULL, NULL, NULL },
+	{ "visibility", "visibility", vocab_visibilities, NULL, NULL },
+	{ "trust_tier", "trust_tier", vocab_trust_tiers, NULL, NULL },
+	{ "created_by", "created_by", NULL, NULL, NULL },
+	{ "retention_tier", "retention_tier", vocab_retention_tiers, NULL, NULL },
 };
 
 static bool allowed_value(const char *const *allowed, const char *v)
@@ -95,10 +98,15 @@ void handle_integration_list(struct request *req, struct response *resp)
 	for (i = 0; i < sizeof(equality_shorthands) / sizeof(equality_shorthands[0]); i++) {
 		const char *value = request_query(req, equality_shorthands[i].param);
 
-		if (value != NULL && !allowed_value(equality_shorthands[i].allowed, value))
-			validation_add(
-				&v, arena_printf(req->arena, "?%s", equality_shorthands[i].param),
-				"is not one of the field's values");
+		const char *at = arena_printf(req->arena, "?%s", equality_shorthands[i].param);
+
+		if (value == NULL)
+			continue;
+		if (!allowed_value(equality_shorthands[i].allowed, value))
+			validation_add(&v, at, "is not one of the field's values");
+		else if (equality_shorthands[i].shape != NULL &&
+			 !equality_shorthands[i].shape(value))
+			validation_add(&v, at, equality_shorthands[i].shape_message);
 	}
 	if (v.n_errors > 0) {
 		problem_reply_errors(resp, req, 400, "validation_failed",

@@ -1,5 +1,4 @@
 #include "base/vocab.h"
-#include "db/db.h"
 #include "handlers/integrations.h"
 #include "handlers/common.h"
 #include "http/manifest.h"
@@ -71,75 +70,9 @@ static const struct field_spec integration_patch_fields[] = {
 
 const struct body_spec integration_create_body = { integration_create_fields,
 						   sizeof(integration_create_fields) /
-							   sizeof(integration_create_fields[0]) };
+							   sizeof(integration_create_fields[0]),
+						   NULL };
 const struct body_spec integration_patch_body = { integration_patch_fields,
 						  sizeof(integration_patch_fields) /
-							  sizeof(integration_patch_fields[0]) };
-
-static struct db_stmt create_stmt = {
-	"integration_create",
-	"select status, body, etag from api.integration_create($1::jsonb, $2::jsonb)", 2, 0
-};
-static struct db_stmt get_stmt = {
-	"integration_get", "select status, body, etag from core.integration_get($1::jsonb, $2)", 2,
-	0
-};
-static struct db_stmt patch_stmt = {
-	"integration_patch",
-	"select status, body, etag from api.integration_patch($1::jsonb, $2, $3::jsonb, $4)", 4, 0
-};
-static struct db_stmt delete_stmt = {
-	"integration_delete",
-	"select status, body, etag from api.integration_delete($1::jsonb, $2)", 2, 0
-};
-static struct db_stmt restore_stmt = {
-	"integration_restore",
-	"select status, body, etag from api.integration_restore($1::jsonb, $2)", 2, 0
-};
-static struct db_stmt purge_stmt = {
-	"integration_purge", "select status, body, etag from api.integration_purge($1::jsonb, $2)",
-	2, 0
-};
-
-void handle_integration_create(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->body };
-
-	db_reply(req, resp, &create_stmt, params);
-	reply_location(req, resp, "/api/integrations");
-}
-
-void handle_integration_get(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_read(req, resp, &get_stmt, params, "Integration not found.");
-}
-
-void handle_integration_patch(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0], req->body, req->if_match };
-
-	db_reply(req, resp, &patch_stmt, params);
-}
-
-void handle_integration_delete(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &delete_stmt, params);
-}
-
-void handle_integration_restore(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &restore_stmt, params);
-}
-
-void handle_integration_purge(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &purge_stmt, params);
-}
+							  sizeof(integration_patch_fields[0]),
+						  NULL };

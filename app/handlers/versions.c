@@ -18,50 +18,16 @@ static const struct field_spec publish_fields[] = {
 };
 
 const struct body_spec integration_publish_body = {
-	publish_fields, sizeof(publish_fields) / sizeof(publish_fields[0])
+	publish_fields, sizeof(publish_fields) / sizeof(publish_fields[0]), NULL
 };
 
 const char *const version_list_params[] = { "limit", "after", "before", "filter", "orderBy", NULL };
 
-static struct db_stmt publish_stmt = {
-	"integration_publish",
-	"select status, body, etag from api.integration_publish($1::jsonb, $2, $3::jsonb)", 3, 0
-};
-static struct db_stmt version_get_stmt = {
-	"integration_version_get",
-	"select status, body, etag from api.integration_version_get($1::jsonb, $2)", 2, 0
-};
-static struct db_stmt preview_stmt = {
-	"integration_members_preview",
-	"select status, body, etag from api.integration_members_preview($1::jsonb, $2)", 2, 0
-};
 /* No row, or false: the caller may not read the integration (or there is none). */
 static struct db_stmt readable_stmt = { "integration_readable",
 					"select core.integration_readable($1::jsonb, i) from "
 					"core.integrations as i where i.id = $2",
 					2, 0 };
-
-void handle_integration_publish(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0], req->body };
-
-	db_reply(req, resp, &publish_stmt, params);
-	reply_location(req, resp, "/api/integration-versions");
-}
-
-void handle_integration_version_get(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &version_get_stmt, params);
-}
-
-void handle_integration_members_preview(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &preview_stmt, params);
-}
 
 void handle_integration_version_list(struct request *req, struct response *resp)
 {

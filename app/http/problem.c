@@ -60,3 +60,18 @@ void problem_reply_errors_json(struct response *resp, const struct request *req,
 	strbuf_puts(&resp->body, errors_json);
 	strbuf_putc(&resp->body, '}');
 }
+
+void problem_add_member_json(struct response *resp, const char *name, const char *json)
+{
+	struct strbuf *b = &resp->body;
+
+	if (b->len == 0 || b->data[b->len - 1] != '}')
+		return;
+	b->len--;
+	b->data[b->len] = '\0';
+	strbuf_putc(b, ',');
+	strbuf_json_string(b, name);
+	strbuf_putc(b, ':');
+	strbuf_puts(b, json);
+	strbuf_putc(b, '}');
+}

@@ -1,5 +1,6 @@
 #include "http/validate.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "base/vocab.h"
@@ -138,6 +139,13 @@ static void validate_field(const struct field_spec *f, const char *path, struct 
 	}
 	if (f->type == FIELD_STRING)
 		validate_string(f, path, value, v);
+	/*
+	 * The parser accepts integers of any size (free-form objects keep them);
+	 * json-c clamps those beyond 64 bits to the limits, which a typed field refuses.
+	 */
+	if (f->type == FIELD_INT && (json_object_get_int64(value) == INT64_MAX ||
+				     json_object_get_int64(value) == INT64_MIN))
+		validation_add(v, path, "must be an integer within the 64-bit range");
 	else if (f->check_json != NULL)
 		f->check_json(value, path, v);
 }
@@ -168,6 +176,8 @@ void validate_body(const struct body_spec *spec, struct json_object *body, struc
 		if ((f->flags & FIELD_REQUIRED) && !json_object_object_get_ex(body, f->name, NULL))
 			validation_add(v, validate_pointer(v->arena, "", f->name), "is required");
 	}
+	if (v->n_errors == 0 && spec->check != NULL)
+		spec->check(body, v);
 }
 
 bool validate_nonblank(const char *s)

@@ -20,6 +20,7 @@ struct scanner {
 	const char *end;
 	const char *why;
 	size_t members;
+	bool any_number; /* json_parse_document: numbers of any size jsonb stores */
 };
 
 static bool fail(struct scanner *s, const char *why)
@@ -169,41 +170,12 @@ static bool is_digit(const struct scanner *s)
 	return s->p < s->end && *s->p >= '0' && *s->p <= '9';
 }
 
-static bool scan_number(struct scanner *s)
+/* Integers within 64 bits, other numbers finite as doubles (json-c's values are exact). */
+static bool number_in_c_range(struct scanner *s, const char *start, bool integral)
 {
-	const char *start = s->p;
-	bool integral = true;
 	char buf[256];
-	size_t len;
+	size_t len = (size_t)(s->p - start);
 
-	if (*s->p == '-')
-		s->p++;
-	if (!is_digit(s))
-		return fail(s, "invalid number");
-	if (*s->p == '0')
-		s->p++;
-	else
-		while (is_digit(s))
-			s->p++;
-	if (s->p < s->end && *s->p == '.') {
-		integral = false;
-		s->p++;
-		if (!is_digit(s))
-			return fail(s, "invalid number");
-		while (is_digit(s))
-			s->p++;
-	}
-	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
-		integral = false;
-		s->p++;
-		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
-			s->p++;
-		if (!is_digit(s))
-			return fail(s, "invalid number");
-		while (is_digit(s))
-			s->p++;
-	}
-	len = (size_t)(s->p - start);
 	if (len >= sizeof(buf))
 		return fail(s, "number too long");
 	memcpy(buf, start, len);
@@ -216,6 +188,71 @@ static bool scan_number(struct scanner *s)
 	} else if (!isfinite(strtod(buf, NULL))) {
 		return fail(s, "number outside the double range");
 	}
+	return true;
+}
+
+/* What PostgreSQL's numeric (jsonb's numbers) can hold: digits before and after the point. */
+#define NUMERIC_MAX_INT_DIGITS 131072
+#define NUMERIC_MAX_SCALE 16383
+
+/*
+ * A number as text, with the limits of the mode: json_parse_strict keeps
+ * integers within 64 bits and doubles finite (the values C reads: token
+ * claims, cursors, filters); json_parse_document takes any size jsonb
+ * stores (more than 131072 digits before the point or 16383 after are
+ * refused, so that is a 400 rather than an error from the database).
+ */
+static bool scan_number(struct scanner *s)
+{
+	const char *start = s->p;
+	long leading_zeros = 0, int_digits = 0, frac_digits = 0, exponent = 0;
+	bool significant = false, negative_exponent = false;
+
+	if (*s->p == '-')
+		s->p++;
+	if (!is_digit(s))
+		return fail(s, "invalid number");
+	if (*s->p == '0') {
+		s->p++;
+		int_digits = leading_zeros = 1;
+	} else {
+		for (; is_digit(s); s->p++)
+			int_digits++;
+		significant = true;
+	}
+	if (s->p < s->end && *s->p == '.') {
+		s->p++;
+		if (!is_digit(s))
+			return fail(s, "invalid number");
+		for (; is_digit(s); s->p++) {
+			if (!significant && *s->p == '0')
+				leading_zeros++;
+			else
+				significant = true;
+			frac_digits++;
+		}
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			negative_exponent = *s->p++ == '-';
+		if (!is_digit(s))
+			return fail(s, "invalid number");
+		for (; is_digit(s); s->p++)
+			if (exponent < 1000000000L)
+				exponent = exponent * 10 + (*s->p - '0');
+		if (negative_exponent)
+			exponent = -exponent;
+	}
+	if (!s->any_number)
+		return number_in_c_range(
+			s, start, int_digits == (long)(s->p - start) - (*start == '-' ? 1 : 0));
+	if (exponent >= 1000000000L || exponent <= -1000000000L)
+		return fail(s, "number exponent out of range");
+	if (frac_digits - exponent > NUMERIC_MAX_SCALE)
+		return fail(s, "number with more than 16383 digits after the point");
+	if (significant && int_digits - leading_zeros + exponent > NUMERIC_MAX_INT_DIGITS)
+		return fail(s, "number with more than 131072 digits before the point");
 	return true;
 }
 
@@ -320,9 +357,12 @@ static size_t count_members(struct json_object *o)
 	}
 }
 
-int json_parse_strict(const char *text, size_t len, struct json_object **out, const char **why)
+static int parse(const char *text, size_t len, bool any_number, struct json_object **out,
+		 const char **why)
 {
-	struct scanner s = { .p = text, .end = text + len, .why = NULL, .members = 0 };
+	struct scanner s = {
+		.p = text, .end = text + len, .why = NULL, .members = 0, .any_number = any_number
+	};
 	struct json_tokener *tok = NULL;
 	struct json_object *obj = NULL;
 
@@ -360,6 +400,16 @@ fail:
 		json_tokener_free(tok);
 	*why = s.why;
 	return -1;
+}
+
+int json_parse_strict(const char *text, size_t len, struct json_object **out, const char **why)
+{
+	return parse(text, len, false, out, why);
+}
+
+int json_parse_document(const char *text, size_t len, struct json_object **out, const char **why)
+{
+	return parse(text, len, true, out, why);
 }
 
 static void put_json(void *o)

@@ -52,6 +52,28 @@ const struct list_resource list_installs = {
 	.n_fields = N(install_fields),
 };
 
+/* An install's history (GET /api/integration-installs/{id}/operations), newest first. */
+static const struct list_field install_operation_fields[] = {
+	{ "id", "id", LT_TEXT, false, NULL },
+	{ "installId", "install_id", LT_TEXT, false, NULL },
+	{ "kind", "kind", LT_TEXT, false, NULL },
+	{ "actor", "actor", LT_TEXT, true, NULL },
+	{ "requestId", "request_id", LT_TEXT, true, NULL },
+	{ "idempotencyKey", "idempotency_key", LT_TEXT, true, NULL },
+	{ "fromVersionId", "from_version_id", LT_TEXT, true, NULL },
+	{ "toVersionId", "to_version_id", LT_TEXT, true, NULL },
+	{ "createdAt", "created_at", LT_TIMESTAMP, false, NULL },
+};
+
+const struct list_resource list_install_operations = {
+	.name = "install_operations",
+	.id_prefix = "iop",
+	.table = "core.install_operations",
+	.default_order = "createdAt",
+	.fields = install_operation_fields,
+	.n_fields = N(install_operation_fields),
+};
+
 static const struct list_field integration_fields[] = {
 	{ "id", "id", LT_TEXT, false, NULL },
 	{ "workspaceId", "workspace_id", LT_TEXT, false, NULL },

@@ -13,6 +13,7 @@
 
 #include "http/access_log.h"
 #include "db/db.h"
+#include "db/replica.h"
 #include "server/dispatch.h"
 #include "http/metrics.h"
 #include "handlers/routes.h"
@@ -98,6 +99,7 @@ static void request_from_fcgi(FCGX_Request *fr, struct request *req)
 	req->content_type = param(fr, a, "CONTENT_TYPE");
 	req->if_match = param(fr, a, "HTTP_IF_MATCH");
 	req->idempotency_key = param(fr, a, "HTTP_IDEMPOTENCY_KEY");
+	req->consistency_token = param(fr, a, "HTTP_X_CONSISTENCY_TOKEN");
 	/* Set only by nginx's loopback metrics server; no HTTP header can produce it. */
 	req->metrics_scrape = FCGX_GetParam("INTEGRATIONS_METRICS_SCRAPE", fr->envp) != NULL;
 	read_body(fr, req);
@@ -131,7 +133,8 @@ static double elapsed_ms(const struct timespec *start)
 	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
-static void serve(const struct config *cfg, struct db *db, struct arena *a, FCGX_Request *fr)
+static void serve(const struct config *cfg, struct db *db, struct replica *replica, struct arena *a,
+		  FCGX_Request *fr)
 {
 	struct request req;
 	struct response resp;
@@ -142,6 +145,7 @@ static void serve(const struct config *cfg, struct db *db, struct arena *a, FCGX
 	req.arena = a;
 	req.config = cfg;
 	req.db = db;
+	req.replica = replica;
 	request_from_fcgi(fr, &req);
 	response_init(&resp, a);
 	dispatch(api_routes, api_routes_count, &req, &resp, time(NULL));
@@ -156,6 +160,8 @@ int worker_run(const struct config *cfg, int listen_fd)
 	FCGX_Request fr;
 	struct arena *a = arena_new();
 	struct db *db = db_new(cfg->db_url);
+	struct replica *replica = replica_new(cfg->db_read_url, cfg->max_replica_lag_ms,
+					      (unsigned)getpid());
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_terminate;
@@ -178,11 +184,12 @@ int worker_run(const struct config *cfg, int listen_fd)
 				continue;
 			break;
 		}
-		serve(cfg, db, a, &fr);
+		serve(cfg, db, replica, a, &fr);
 		FCGX_Finish_r(&fr);
 		arena_reset(a);
 	}
 	FCGX_Free(&fr, 0);
+	replica_free(replica);
 	db_free(db);
 	arena_free(a);
 	return 0;

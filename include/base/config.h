@@ -21,6 +21,9 @@ struct jwt_public_key {
 
 struct config {
 	char *db_url;
+	char *db_read_url; /* NULL: reads share the write connection */
+	int max_replica_lag_ms; /* a standby further behind serves no read without a token */
+	bool debug_db_header; /* development only: X-Debug-Db names the connection of a read */
 	char *socket_path;
 	int socket_mode;
 	int workers;

@@ -23,6 +23,12 @@ struct db;
 
 /* A connection handle that connects lazily and reconnects after failures. */
 struct db *db_new(const char *conninfo);
+/*
+ * As db_new, for a worker's read connection (db/replica.h): its own
+ * application_name, and it tracks its prepared statements itself
+ * (prepared_gen belongs to the write connection).
+ */
+struct db *db_new_read(const char *conninfo);
 void db_free(struct db *db);
 /* Connects now if not connected; returns 0 when the connection is usable. */
 int db_connect(struct db *db);
@@ -42,8 +48,9 @@ PGresult *db_exec_sql(struct request *req, struct response *resp, const char *sq
 		      const char *const *params, bool retry_safe);
 
 /*
- * Executes a statement returning one api.reply row (status, body, etag) and
- * writes it to resp: status and JSON body, ETag header when etag is set.
+ * Executes a statement returning one api.reply row (status, body, etag,
+ * location) and writes it to resp: status and JSON body, ETag header when
+ * etag is set, Location header when location is set.
  */
 void db_reply(struct request *req, struct response *resp, struct db_stmt *stmt,
 	      const char *const *params);
@@ -66,5 +73,19 @@ enum db_tx_command { DB_BEGIN, DB_COMMIT, DB_ROLLBACK, DB_SAVEPOINT, DB_ROLLBACK
  * returns -1 and, when resp is not NULL, writes the problem to it.
  */
 int db_transaction(struct request *req, struct response *resp, enum db_tx_command command);
+
+/*
+ * Read scaling (db/replica.h). Runs sql once on db's current connection,
+ * never connecting or reconnecting and never inside a transaction, and
+ * copies the one value of its one row into out ("" for NULL). Returns 0, or
+ * -1 when there is no usable connection or the query failed. Writes no
+ * response.
+ */
+int db_probe(struct db *db, const char *sql, int n_params, const char *const *params, char *out,
+	     size_t outlen);
+/* Closes db's connection (not inside a transaction): the next statement connects anew. */
+void db_disconnect(struct db *db);
+/* "host:port" of db's current connection, "none" when it has none. */
+const char *db_peer(struct db *db, struct arena *a);
 
 #endif

@@ -5,7 +5,13 @@
 #include "http/validate.h"
 
 extern const struct body_spec empty_body;
-/* After a 201 whose JSON body has an "id", adds Location: <collection>/<id>. */
-void reply_location(struct request *req, struct response *resp, const char *collection);
+
+/*
+ * The handler of every route with a call (http/route.h): runs req->route's
+ * statement with the arguments its table entry names and replies with the
+ * api.reply row it returns (db_reply), or for a read by id the 404 when it
+ * returns none (db_read).
+ */
+void handle_sql_call(struct request *req, struct response *resp);
 
 #endif

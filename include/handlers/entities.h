@@ -6,9 +6,6 @@
 
 /* Handlers: plain functions of a dispatched request (token verified, shape checked). */
 void handle_entity_list(struct request *req, struct response *resp);
-void handle_entity_create(struct request *req, struct response *resp);
-void handle_entity_get(struct request *req, struct response *resp);
-void handle_entity_patch(struct request *req, struct response *resp);
 extern const struct body_spec entity_create_body;
 extern const struct body_spec entity_patch_body;
 extern const char *const entity_list_params[];

@@ -5,13 +5,7 @@
 #include "http/validate.h"
 
 /* Handlers: plain functions of a dispatched request (token verified, shape checked). */
-void handle_integration_install(struct request *req, struct response *resp);
 void handle_install_list(struct request *req, struct response *resp);
-void handle_install_get(struct request *req, struct response *resp);
-void handle_install_delete(struct request *req, struct response *resp);
-void handle_install_members(struct request *req, struct response *resp);
-void handle_install_upgrade(struct request *req, struct response *resp);
-void handle_install_member_detach(struct request *req, struct response *resp);
 extern const struct body_spec install_body;
 extern const struct body_spec install_upgrade_body;
 extern const struct body_spec install_member_detach_body;

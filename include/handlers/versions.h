@@ -5,10 +5,7 @@
 #include "http/validate.h"
 
 /* Handlers: plain functions of a dispatched request (token verified, shape checked). */
-void handle_integration_publish(struct request *req, struct response *resp);
 void handle_integration_version_list(struct request *req, struct response *resp);
-void handle_integration_version_get(struct request *req, struct response *resp);
-void handle_integration_members_preview(struct request *req, struct response *resp);
 extern const struct body_spec integration_publish_body;
 extern const char *const version_list_params[];
 

@@ -38,6 +38,7 @@ struct caller {
 };
 
 struct db;
+struct replica;
 struct config;
 struct route;
 
@@ -45,7 +46,9 @@ struct route;
 struct request {
 	struct arena *arena;
 	const struct config *config;
-	struct db *db;
+	struct db *db; /* the write connection; the dispatcher may point a read elsewhere */
+	struct replica *replica; /* NULL: no read URL */
+	const char *consistency_token; /* X-Consistency-Token, as sent */
 	enum http_method method;
 	const char *method_name;
 	const char *path;

@@ -22,5 +22,7 @@ void problem_reply_errors(struct response *resp, const struct request *req, int 
 /* As problem_reply, with errors[] given as JSON array text (validated by the caller's source). */
 void problem_reply_errors_json(struct response *resp, const struct request *req, int status,
 			       const char *code, const char *detail, const char *errors_json);
+/* Adds "name": json (valid JSON text) as the last member of the problem in resp. */
+void problem_add_member_json(struct response *resp, const char *name, const char *json);
 
 #endif

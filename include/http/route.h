@@ -10,6 +10,60 @@ typedef void (*route_handler)(struct request *req, struct response *resp);
 
 enum route_body { BODY_NONE, BODY_OPTIONAL, BODY_REQUIRED };
 
+/* A prepared statement (db/db.h); this layer only names it. */
+struct db_stmt;
+
+/* Where one argument of a route's SQL call comes from: a small fixed vocabulary. */
+enum route_arg_from {
+	ROUTE_ARG_NONE = 0, /* ends the list */
+	ROUTE_ARG_CALLER, /* the caller as JSON (jsonb) */
+	ROUTE_ARG_PATH, /* path placeholder number index */
+	ROUTE_ARG_BODY, /* the request body text as received; SQL null when none was sent */
+	ROUTE_ARG_IF_MATCH, /* the If-Match header, SQL null when absent */
+	ROUTE_ARG_QUERY, /* the query parameter name, SQL null when absent */
+};
+
+struct route_arg {
+	enum route_arg_from from;
+	unsigned index; /* ROUTE_ARG_PATH */
+	const char *name; /* ROUTE_ARG_QUERY */
+};
+
+#define ROUTE_MAX_ARGS 6
+
+/*
+ * A route answered by one SQL call: stmt returns one api.reply row (status,
+ * body, etag, location), its $1..$n taken from args in order. With not_found
+ * set the call is a read by id that may return no row, answered 404
+ * not_found with that detail.
+ */
+struct route_call {
+	struct db_stmt *stmt;
+	struct route_arg args[ROUTE_MAX_ARGS];
+	const char *not_found;
+};
+
+#define ARG_CALLER                                                                                 \
+	{                                                                                          \
+		ROUTE_ARG_CALLER, 0, NULL                                                          \
+	}
+#define ARG_PATH(n)                                                                                \
+	{                                                                                          \
+		ROUTE_ARG_PATH, (n), NULL                                                          \
+	}
+#define ARG_BODY                                                                                   \
+	{                                                                                          \
+		ROUTE_ARG_BODY, 0, NULL                                                            \
+	}
+#define ARG_IF_MATCH                                                                               \
+	{                                                                                          \
+		ROUTE_ARG_IF_MATCH, 0, NULL                                                        \
+	}
+#define ARG_QUERY(q)                                                                               \
+	{                                                                                          \
+		ROUTE_ARG_QUERY, 0, (q)                                                            \
+	}
+
 /*
  * One endpoint. pattern segments are literals or placeholders naming an id
  * prefix: "{int}" matches int_ + 28 hex digits, "{ws}" a workspace id. A
@@ -19,7 +73,8 @@ enum route_body { BODY_NONE, BODY_OPTIONAL, BODY_REQUIRED };
 struct route {
 	enum http_method method;
 	const char *pattern;
-	route_handler handler;
+	route_handler handler; /* with call: the generic handler that runs it */
+	const struct route_call *call; /* NULL: handler is a plain function */
 	bool public; /* no token needed */
 	enum route_body body;
 	const struct body_spec *body_spec; /* fields a body may have; NULL: no body */

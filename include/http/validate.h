@@ -39,6 +39,8 @@ struct field_spec {
 struct body_spec {
 	const struct field_spec *fields;
 	size_t n_fields;
+	/* Optional: a rule across fields, run when every field passed its own checks. */
+	void (*check)(struct json_object *body, struct validation *v);
 };
 
 /*

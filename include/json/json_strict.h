@@ -20,6 +20,16 @@
  */
 int json_parse_strict(const char *text, size_t len, struct json_object **out, const char **why);
 
+/*
+ * As json_parse_strict for a document stored as received (request bodies):
+ * numbers of any size are accepted as long as PostgreSQL's jsonb can hold
+ * them (at most 131072 digits before the point and 16383 after), so what the
+ * service emits it takes back. json-c clamps integers beyond 64 bits and
+ * turns huge doubles into infinities: read no number of such a tree as a
+ * value without a range check (validate.c does, for FIELD_INT).
+ */
+int json_parse_document(const char *text, size_t len, struct json_object **out, const char **why);
+
 /* Hands one reference of o to the arena: it is put at arena_reset(). */
 void json_defer_put(struct arena *a, struct json_object *o);
 

@@ -68,5 +68,6 @@ extern const struct list_resource list_entities;
 /* Rollouts of an integration and the jobs of a rollout (PRODUCT §14). */
 extern const struct list_resource list_rollouts;
 extern const struct list_resource list_rollout_jobs;
+extern const struct list_resource list_install_operations;
 
 #endif

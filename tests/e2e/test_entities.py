@@ -255,6 +255,11 @@ def test_list_filter_order_and_pages(api, owner):
     ({"ids": ""}, "?ids"), ({"limit": "0"}, "?limit"), ({"visibility": "public"}, "?visibility"),
     ({"filter": json.dumps({"definition": {"eq": "x"}})}, "?filter/definition"),
     ({"orderBy": json.dumps([{"nope": "asc"}])}, "?orderBy/0/nope"),
+    # issue 18: malformed shorthands were a 200 with an empty page
+    ({"workspace_id": "nope"}, "?workspace_id"), ({"workspace_id": ""}, "?workspace_id"),
+    ({"workspace_id": "ws_"}, "?workspace_id"), ({"kind": "Workflow"}, "?kind"),
+    ({"kind": ""}, "?kind"), ({"kind": "1tool"}, "?kind"), ({"kind": "a" * 33}, "?kind"),
+    ({"kind": "work-flow"}, "?kind"),
 ])
 def test_list_bad_parameters_are_400(api, owner, params, path):
     expect_error(api.get("/api/entities", owner, params=params), 400, "validation_failed", path)

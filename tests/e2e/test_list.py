@@ -860,3 +860,10 @@ def test_cursor_bound_to_shorthands_whatever_their_values(api, settings, db, mad
                      "invalid_cursor")
     finally:
         lm.purge_workspaces(db, [ws])
+
+
+@pytest.mark.parametrize("value", ["nope", "", "ws_", "WS_ABC", "ws_a b", "int_" + "0" * 28])
+def test_malformed_workspace_id_shorthand_is_400(api, data, value):
+    """issue 18: a malformed workspace_id was a 200 with an empty page."""
+    expect_error(q(api, data.user, workspace_id=value), 400, "validation_failed",
+                 "?workspace_id")

@@ -40,7 +40,7 @@ begin
     return (200,
             jsonb_build_object('memberId', m.id, 'base', base, 'local', local,
                                'patch', core.json_diff(coalesce(base, 'null'), coalesce(local, 'null'))),
-            null)::api.reply;
+            null, null)::api.reply;
 end
 $$;
 
@@ -113,7 +113,7 @@ begin
                                                   coalesce(v.variables_schema_snapshot, 'null')),
                 'authConfig', core.json_diff(coalesce(f.auth_config_snapshot, 'null'),
                                              coalesce(v.auth_config_snapshot, 'null'))),
-            null)::api.reply;
+            null, null)::api.reply;
 end
 $$;
 

@@ -76,7 +76,7 @@ begin
     insert into core.entity_versions (id, entity_id, definition, created_by, created_at)
     values (version_id, entity_id, body -> 'definition', caller ->> 'sub', created);
 
-    return (201, core.entity_json(e), null)::api.reply;
+    return (201, core.entity_json(e), null, '/api/entities/' || e.id)::api.reply;
 end
 $$;
 
@@ -97,7 +97,7 @@ begin
     if not found or core.caller_role(caller, e.workspace_id) is null then
         raise exception using errcode = 'IN404', message = 'Entity not found.';
     end if;
-    return (200, core.entity_json(e), null)::api.reply;
+    return (200, core.entity_json(e), null, null)::api.reply;
 end
 $$;
 
@@ -149,7 +149,7 @@ begin
     where t.id = e.id
     returning t.* into e;
 
-    return (200, core.entity_json(e), null)::api.reply;
+    return (200, core.entity_json(e), null, null)::api.reply;
 end
 $$;
 

@@ -289,7 +289,8 @@ begin
         caller, inst.id, 'install', null, v.id,
         core.install_reconcile(inst, v, variables, caller ->> 'sub', false, 'keep_local', null)
             - 'changes');
-    return (201, core.install_json(inst), null)::api.reply;
+    return (201, core.install_json(inst), null,
+            '/api/integration-installs/' || inst.id)::api.reply;
 end
 $$;
 
@@ -309,7 +310,7 @@ begin
     if not found or core.caller_role(caller, inst.workspace_id) is null then
         raise exception using errcode = 'IN404', message = 'Install not found.';
     end if;
-    return (200, core.install_json(inst), null)::api.reply;
+    return (200, core.install_json(inst), null, null)::api.reply;
 end
 $$;
 
@@ -337,7 +338,7 @@ begin
     from core.install_members as m
     join core.entities as e on e.id = m.entity_id
     where m.install_id = inst.id;
-    return (200, doc, null)::api.reply;
+    return (200, doc, null, null)::api.reply;
 end
 $$;
 
@@ -381,7 +382,7 @@ begin
         case when (body ->> 'detached')::boolean then 'detach' else 'attach' end,
         inst.integration_version_id, inst.integration_version_id,
         jsonb_build_object('memberId', install_member_detach.id));
-    return (200, '{"success": true}', null)::api.reply;
+    return (200, '{"success": true}', null, null)::api.reply;
 end
 $$;
 
@@ -413,7 +414,7 @@ begin
     update core.integration_installs as t set deleted_at = deleted where t.id = inst.id;
     perform core.install_operation_record(caller, inst.id, 'uninstall',
                                           inst.integration_version_id, null, '{}');
-    return (200, '{"success": true}', null)::api.reply;
+    return (200, '{"success": true}', null, null)::api.reply;
 end
 $$;
 

@@ -191,7 +191,7 @@ begin
     if o.id is null or ws is null or core.caller_role(caller, ws) is null then
         raise exception using errcode = 'IN404', message = 'Operation not found.';
     end if;
-    return (200, core.install_operation_json(o), null)::api.reply;
+    return (200, core.install_operation_json(o), null, null)::api.reply;
 end
 $$;
 
@@ -241,7 +241,7 @@ begin
     if not found or core.caller_role(caller, inst.workspace_id) is null then
         raise exception using errcode = 'IN404', message = 'Install not found.';
     end if;
-    return (200, core.install_operations_check(inst.id), null)::api.reply;
+    return (200, core.install_operations_check(inst.id), null, null)::api.reply;
 end
 $$;
 

@@ -96,7 +96,7 @@ begin
     end if;
 
     doc := core.integration_json(i);
-    return (201, doc, core.etag(doc))::api.reply;
+    return (201, doc, core.etag(doc), '/api/integrations/' || i.id)::api.reply;
 end
 $$;
 
@@ -165,7 +165,7 @@ begin
     returning t.* into i;
 
     doc := core.integration_json(i);
-    return (200, doc, core.etag(doc))::api.reply;
+    return (200, doc, core.etag(doc), null)::api.reply;
 end
 $$;
 
@@ -190,7 +190,7 @@ begin
     update core.integrations as t
     set deleted_at = deleted, updated_at = deleted
     where t.id = i.id;
-    return (200, '{"success": true}', null)::api.reply;
+    return (200, '{"success": true}', null, null)::api.reply;
 end
 $$;
 
@@ -216,7 +216,7 @@ begin
     where t.id = i.id
     returning t.* into i;
     doc := core.integration_json(i);
-    return (200, doc, core.etag(doc))::api.reply;
+    return (200, doc, core.etag(doc), null)::api.reply;
 end
 $$;
 
@@ -291,7 +291,7 @@ begin
             message = 'The integration still has live installs; uninstall them before purging it.';
     end if;
     perform core.integration_remove(i.id);
-    return (200, '{"success": true}', null)::api.reply;
+    return (200, '{"success": true}', null, null)::api.reply;
 end
 $$;
 

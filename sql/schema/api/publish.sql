@@ -358,7 +358,8 @@ begin
     set current_version = v.version, updated_at = clock_timestamp()
     where t.id = i.id;
 
-    return (201, core.integration_version_json(v), null)::api.reply;
+    return (201, core.integration_version_json(v), null,
+            '/api/integration-versions/' || v.id)::api.reply;
 end
 $$;
 
@@ -382,7 +383,7 @@ begin
     if v.id is null or not core.integration_readable(caller, i) then
         raise exception using errcode = 'IN404', message = 'Integration version not found.';
     end if;
-    return (200, core.integration_version_json(v), null)::api.reply;
+    return (200, core.integration_version_json(v), null, null)::api.reply;
 end
 $$;
 
@@ -409,7 +410,7 @@ begin
         raise exception using errcode = 'IN404', message = 'Integration not found.';
     end if;
     if i.current_version is null then
-        return (200, core.members_preview(i.workspace_id, i.manifest, null), null)::api.reply;
+        return (200, core.members_preview(i.workspace_id, i.manifest, null), null, null)::api.reply;
     end if;
     select * into v
     from core.integration_versions as t
@@ -417,7 +418,7 @@ begin
     return (200,
             coalesce(v.members_preview,
                      core.members_preview(i.workspace_id, v.manifest_snapshot, v.member_entity_versions)),
-            null)::api.reply;
+            null, null)::api.reply;
 end
 $$;
 

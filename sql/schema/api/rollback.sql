@@ -192,7 +192,7 @@ begin
             result || jsonb_build_object('operationId', core.install_operation_record(
                                              caller, inst.id, 'rollback', inst.integration_version_id,
                                              snap ->> 'integrationVersionId', result)),
-            null)::api.reply;
+            null, null)::api.reply;
 end
 $$;
 

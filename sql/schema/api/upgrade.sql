@@ -553,7 +553,7 @@ begin
     result := core.install_reconcile(inst, v, merged, caller ->> 'sub', dry_run, on_conflict,
                                      nullif(body -> 'resolutions', 'null'));
     if dry_run then
-        return (200, result || '{"operationId": null}', null)::api.reply;
+        return (200, result || '{"operationId": null}', null, null)::api.reply;
     end if;
     if not dry_run
        and (v.id <> inst.integration_version_id
@@ -570,7 +570,7 @@ begin
             result || jsonb_build_object('operationId', core.install_operation_record(
                                              caller, inst.id, 'upgrade', inst.integration_version_id,
                                              v.id, result)),
-            null)::api.reply;
+            null, null)::api.reply;
 end
 $$;
 

@@ -85,7 +85,7 @@ begin
         update core.integrations as t set review_state = 'pending'
         where t.id = i.id
         returning t.* into i;
-        return (202, core.integration_review_json(i), null)::api.reply;
+        return (202, core.integration_review_json(i), null, null)::api.reply;
     end if;
 
     update core.integrations as t set
@@ -95,7 +95,7 @@ begin
     where t.id = i.id
     returning t.* into i;
     doc := core.integration_json(i);
-    return (200, doc, core.etag(doc))::api.reply;
+    return (200, doc, core.etag(doc), null)::api.reply;
 end
 $$;
 
@@ -141,7 +141,7 @@ begin
         updated_at = case when approve then clock_timestamp() else t.updated_at end
     where t.id = i.id
     returning t.* into i;
-    return (200, core.integration_review_json(i), null)::api.reply;
+    return (200, core.integration_review_json(i), null, null)::api.reply;
 end
 $$;
 
@@ -185,7 +185,8 @@ begin
             detail = jsonb_build_array(jsonb_build_object(
                 'path', '/workspaceId', 'message', 'is already granted'))::text;
     end if;
-    return (201, core.integration_grant_json(g), null)::api.reply;
+    return (201, core.integration_grant_json(g), null,
+            '/api/integrations/' || g.integration_id || '/grants/' || g.workspace_id)::api.reply;
 end
 $$;
 
@@ -218,7 +219,7 @@ begin
     into doc
     from core.integration_grants as g
     where g.integration_id = i.id;
-    return (200, doc, null)::api.reply;
+    return (200, doc, null, null)::api.reply;
 end
 $$;
 
@@ -246,7 +247,7 @@ begin
     if not found then
         raise exception using errcode = 'IN404', message = 'Grant not found.';
     end if;
-    return (200, '{"success": true}', null)::api.reply;
+    return (200, '{"success": true}', null, null)::api.reply;
 end
 $$;
 

@@ -223,7 +223,7 @@ select throws_ok(format('select api.integration_delete(%L, %L)', :'outsider', :'
 select throws_ok(format('select api.integration_delete(%L, %L)', :'outsider', :'full'),
                  'IN404', null, 'delete: not readable');
 select is((select to_jsonb(r) from api.integration_delete(:'owner_a', :'crm') as r),
-          '{"status": 200, "body": {"success": true}, "etag": null}',
+          '{"status": 200, "body": {"success": true}, "etag": null, "location": null}',
           'delete: 200 {"success": true}');
 select ok((select r.body::jsonb ->> 'deletedAt' = r.body::jsonb ->> 'updatedAt'
            from core.integration_get(:'viewer_a', :'crm') as r),
@@ -310,7 +310,7 @@ select throws_ok(format('select api.integration_purge(%L, %L)', :'owner_a', :'bi
 update core.integration_installs set deleted_at = now() where integration_id = :'other';
 
 select is((select to_jsonb(r) from api.integration_purge(:'admin_a', :'billing') as r),
-          '{"status": 200, "body": {"success": true}, "etag": null}',
+          '{"status": 200, "body": {"success": true}, "etag": null, "location": null}',
           'purge: 200 {"success": true}');
 select is(array[(select count(*) from core.integrations where id = :'billing'),
                 (select count(*) from core.integration_versions where integration_id = :'billing'),

@@ -18,7 +18,7 @@ select (api.integration_create(:'owner_a', '{"workspaceId": "ws_pgtap_a", "slug"
 
 -- Visibility and review
 select is((api.integration_set_visibility(:'owner_a', :'suite', '{"visibility": "public"}'))::text,
-          (select (202, jsonb_build_object('id', :'suite', 'visibility', 'private', 'reviewState', 'pending'), null)::api.reply::text),
+          (select (202, jsonb_build_object('id', :'suite', 'visibility', 'private', 'reviewState', 'pending'), null, null)::api.reply::text),
           'visibility: public waits for review (202)');
 select is_empty(format('select * from core.integration_get(%L, %L)', :'outsider', :'suite'),
                 'visibility: pending is still private');

@@ -35,6 +35,7 @@ static const struct {
 	{ "57P01", 503, "unavailable" },
 	{ "57P02", 503, "unavailable" },
 	{ "57P03", 503, "unavailable" },
+	{ "25006", 503, "unavailable" },
 	/* anything else */
 	{ "XX000", 500, "internal" },
 	{ "57P04", 500, "internal" },

@@ -1,8 +1,10 @@
 /* The service's route table (app/handlers/routes.c): what is public, 404 versus 405, HEAD. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_main.h"
 
+#include "db/db.h"
 #include "handlers/common.h"
 #include "handlers/health.h"
 #include "handlers/integrations.h"
@@ -59,40 +61,168 @@ START_TEST(only_health_and_metrics_routes_are_public)
 }
 END_TEST
 
+static const char *call_name(const struct route *r)
+{
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(r->call);
+	ck_assert_ptr_eq(r->handler, handle_sql_call);
+	return r->call->stmt->name;
+}
+
 START_TEST(api_integration_routes)
 {
 	const struct route *r;
 
 	r = lookup_api(HTTP_POST, "/api/integrations");
-	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_eq(r->handler, handle_integration_create);
+	ck_assert_str_eq(call_name(r), "integration_create");
 	ck_assert_int_eq(r->body, BODY_REQUIRED);
 	ck_assert_ptr_eq(r->body_spec, &integration_create_body);
 
 	r = lookup_api(HTTP_GET, "/api/integrations/" ID);
-	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_eq(r->handler, handle_integration_get);
+	ck_assert_str_eq(call_name(r), "integration_get");
+	ck_assert_str_eq(r->call->not_found, "Integration not found.");
 	ck_assert_str_eq(params[0], ID);
 	ck_assert_int_eq(r->body, BODY_NONE);
 
 	r = lookup_api(HTTP_PATCH, "/api/integrations/" ID);
-	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_eq(r->handler, handle_integration_patch);
+	ck_assert_str_eq(call_name(r), "integration_patch");
 	ck_assert_ptr_eq(r->body_spec, &integration_patch_body);
+	ck_assert_int_eq(r->call->args[3].from, ROUTE_ARG_IF_MATCH);
 
 	r = lookup_api(HTTP_DELETE, "/api/integrations/" ID);
-	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_eq(r->handler, handle_integration_delete);
+	ck_assert_str_eq(call_name(r), "integration_delete");
 
 	r = lookup_api(HTTP_POST, "/api/integrations/" ID "/restore");
-	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_eq(r->handler, handle_integration_restore);
+	ck_assert_str_eq(call_name(r), "integration_restore");
 	ck_assert_int_eq(r->body, BODY_OPTIONAL);
 
 	r = lookup_api(HTTP_DELETE, "/api/integrations/" ID "/purge");
-	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_eq(r->handler, handle_integration_purge);
+	ck_assert_str_eq(call_name(r), "integration_purge");
 	ck_assert_str_eq(params[0], ID);
+
+	r = lookup_api(HTTP_DELETE, "/api/integrations/" ID "/grants/ws_other");
+	ck_assert_str_eq(call_name(r), "integration_grant_delete");
+	ck_assert_uint_eq(r->call->args[2].index, 1);
+}
+END_TEST
+
+static size_t count_args(const struct route_call *call)
+{
+	size_t n = 0;
+
+	while (n < ROUTE_MAX_ARGS && call->args[n].from != ROUTE_ARG_NONE)
+		n++;
+	return n;
+}
+
+static size_t count_placeholders(const char *pattern)
+{
+	size_t n = 0;
+
+	for (; *pattern != '\0'; pattern++)
+		n += *pattern == '{';
+	return n;
+}
+
+static bool allows_query(const struct route *r, const char *name)
+{
+	const char *const *q;
+
+	for (q = r->query_params; q != NULL && *q != NULL; q++)
+		if (strcmp(*q, name) == 0)
+			return true;
+	return false;
+}
+
+/* The largest $N in sql (0: none). */
+static int max_placeholder(const char *sql)
+{
+	int max = 0;
+
+	for (; *sql != '\0'; sql++)
+		if (*sql == '$' && sql[1] >= '1' && sql[1] <= '9') {
+			int n = atoi(sql + 1);
+
+			if (n > max)
+				max = n;
+		}
+	return max;
+}
+
+/*
+ * Every SQL-call route: the generic handler, an api.reply select, one argument
+ * per statement parameter ($1..$n all used), arguments the request can supply.
+ */
+START_TEST(every_sql_call_matches_its_statement)
+{
+	size_t i, j, calls = 0;
+
+	for (i = 0; i < api_routes_count; i++) {
+		const struct route *r = &api_routes[i];
+		const struct route_call *call = r->call;
+		size_t n;
+		int k;
+
+		if (call == NULL) {
+			ck_assert_msg(r->handler != handle_sql_call, "%s: no call", r->pattern);
+			continue;
+		}
+		calls++;
+		n = count_args(call);
+		ck_assert_ptr_eq(r->handler, handle_sql_call);
+		ck_assert_msg(call->stmt->n_params == (int)n, "%s: %d params, %zu args", r->pattern,
+			      call->stmt->n_params, n);
+		ck_assert_msg(max_placeholder(call->stmt->sql) == (int)n, "%s: $%d in the SQL",
+			      r->pattern, max_placeholder(call->stmt->sql));
+		for (k = 1; k <= (int)n; k++)
+			ck_assert_msg(strstr(call->stmt->sql, arena_printf(a, "$%d", k)) != NULL,
+				      "%s: $%d unused", r->pattern, k);
+		ck_assert_msg(strncmp(call->stmt->sql, "select status, body, etag, ", 27) == 0,
+			      "%s: not an api.reply select", r->pattern);
+		ck_assert_msg(strstr(call->stmt->sql, "location") != NULL, "%s: no location",
+			      r->pattern);
+		ck_assert_msg(call->not_found == NULL || r->method == HTTP_GET,
+			      "%s: a read by id that is no GET", r->pattern);
+		ck_assert_msg(n > 0 && call->args[0].from == ROUTE_ARG_CALLER,
+			      "%s: $1 is not the caller", r->pattern);
+		for (j = 0; j < n; j++) {
+			const struct route_arg *arg = &call->args[j];
+
+			if (arg->from == ROUTE_ARG_PATH)
+				ck_assert_msg(arg->index < count_placeholders(r->pattern),
+					      "%s: no path parameter %u", r->pattern, arg->index);
+			if (arg->from == ROUTE_ARG_BODY)
+				ck_assert_msg(r->body != BODY_NONE, "%s: takes no body",
+					      r->pattern);
+			if (arg->from == ROUTE_ARG_QUERY)
+				ck_assert_msg(arg->name != NULL && allows_query(r, arg->name),
+					      "%s: ?%s not allowed", r->pattern,
+					      arg->name != NULL ? arg->name : "(null)");
+		}
+		for (j = 0; j < i; j++)
+			ck_assert_msg(api_routes[j].call == NULL ||
+					      strcmp(api_routes[j].call->stmt->name,
+						     call->stmt->name) != 0,
+				      "statement %s named twice", call->stmt->name);
+	}
+	ck_assert_uint_ge(calls, 26);
+}
+END_TEST
+
+/*
+ * Handlers with logic of their own stay plain functions: lists, health,
+ * metrics, and the version diff (its ?from is required and shape-checked).
+ */
+START_TEST(plain_handlers_are_lists_health_and_metrics)
+{
+	size_t i;
+
+	for (i = 0; i < api_routes_count; i++)
+		if (api_routes[i].call == NULL)
+			ck_assert_msg(api_routes[i].method == HTTP_GET &&
+					      (api_routes[i].query_params != NULL ||
+					       api_routes[i].public),
+				      "%s is a plain handler", api_routes[i].pattern);
 }
 END_TEST
 
@@ -150,6 +280,8 @@ Suite *make_suite(void)
 	tcase_add_checked_fixture(api, setup, teardown);
 	tcase_add_test(api, only_health_and_metrics_routes_are_public);
 	tcase_add_test(api, api_integration_routes);
+	tcase_add_test(api, every_sql_call_matches_its_statement);
+	tcase_add_test(api, plain_handlers_are_lists_health_and_metrics);
 	tcase_add_test(api, api_405_allow);
 	tcase_add_test(api, api_head_on_every_get_route);
 	tcase_add_test(api, api_404);

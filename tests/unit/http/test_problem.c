@@ -198,6 +198,22 @@ START_TEST(long_detail)
 }
 END_TEST
 
+/* merge_conflict: the conflicts of INC09's DETAIL become a last member of the problem. */
+START_TEST(member_added_last)
+{
+	struct json_object *o, *c;
+
+	problem_reply_errors_json(&resp, &req, 409, "merge_conflict", "conflicts", "[]");
+	problem_add_member_json(&resp, "conflicts", "[{\"path\":\"/label\",\"local\":1}]");
+	o = body();
+	ck_assert_str_eq(string_member(o, "code"), "merge_conflict");
+	ck_assert_int_eq((int)json_object_array_length(member(o, "errors", json_type_array)), 0);
+	c = member(o, "conflicts", json_type_array);
+	ck_assert_int_eq((int)json_object_array_length(c), 1);
+	ck_assert_int_eq(json_object_object_length(o), 8);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("problem");
@@ -214,6 +230,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, errors_from_json_text);
 	tcase_add_test(tc, replaces_an_earlier_body);
 	tcase_add_test(tc, long_detail);
+	tcase_add_test(tc, member_added_last);
 	suite_add_tcase(s, tc);
 	return s;
 }

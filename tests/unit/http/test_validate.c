@@ -43,7 +43,7 @@ static const struct field_spec fields[] = {
 	{ .name = "tags", .type = FIELD_ARRAY },
 	{ .name = "meta", .type = FIELD_OBJECT, .check_json = meta_values_are_strings },
 };
-static const struct body_spec spec = { fields, sizeof(fields) / sizeof(fields[0]) };
+static const struct body_spec spec = { fields, sizeof(fields) / sizeof(fields[0]), NULL };
 
 static struct arena *a;
 static struct validation v;
@@ -98,6 +98,58 @@ START_TEST(valid_bodies)
 	ck_assert_uint_eq(v.n_errors, 0);
 	check_body("{" VALID_MIN ",\"note\":\"text\",\"meta\":{}}");
 	ck_assert_uint_eq(v.n_errors, 0);
+}
+END_TEST
+
+/* A rule across fields: flag true needs a note. */
+static void flag_needs_note(struct json_object *body, struct validation *val)
+{
+	struct json_object *flag;
+
+	if (json_object_object_get_ex(body, "flag", &flag) && json_object_get_boolean(flag) &&
+	    !json_object_object_get_ex(body, "note", NULL))
+		validation_add(val, "/note", "is required when flag is true");
+}
+
+static const struct body_spec spec_with_check = { fields, sizeof(fields) / sizeof(fields[0]),
+						  flag_needs_note };
+
+/* body_spec.check runs once every field passed its own checks, and only then. */
+START_TEST(spec_check_runs_after_the_fields)
+{
+	struct json_object *o;
+	const char *why;
+	const char *const texts[] = { "{" VALID_MIN ",\"flag\":true}",
+				      "{" VALID_MIN ",\"flag\":true,\"note\":\"n\"}",
+				      "{\"name\":\"ab\",\"flag\":true}" };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		clear_errors();
+		ck_assert(json_parse_strict(texts[i], strlen(texts[i]), &o, &why) == 0);
+		json_defer_put(a, o);
+		validate_body(&spec_with_check, o, &v);
+		if (i == 0)
+			ck_one_error("/note", "is required when flag is true");
+		else if (i == 1)
+			ck_assert_uint_eq(v.n_errors, 0);
+		else
+			ck_one_error("/slug", "is required");
+	}
+}
+END_TEST
+
+/* FIELD_INT: integers json-c clamped (beyond 64 bits) are refused. */
+START_TEST(int_field_beyond_64_bits)
+{
+	struct json_object *o;
+	const char *why;
+	const char *text = "{" VALID_MIN ",\"count\":100000000000000000000000}";
+
+	ck_assert(json_parse_document(text, strlen(text), &o, &why) == 0);
+	json_defer_put(a, o);
+	validate_body(&spec, o, &v);
+	ck_one_error("/count", "must be an integer within the 64-bit range");
 }
 END_TEST
 
@@ -360,6 +412,8 @@ Suite *make_suite(void)
 	tcase_add_checked_fixture(body, setup, teardown);
 	tcase_add_test(body, valid_bodies);
 	tcase_add_test(body, required_fields);
+	tcase_add_test(body, spec_check_runs_after_the_fields);
+	tcase_add_test(body, int_field_beyond_64_bits);
 	tcase_add_test(body, unknown_field);
 	tcase_add_test(body, unknown_field_pointer_is_escaped);
 	tcase_add_test(body, null_values);

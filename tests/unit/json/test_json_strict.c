@@ -1,4 +1,5 @@
-/* json_parse_strict: RFC 8259 plus the service's own refusals (docs/api-conventions.md). */
+/* json_parse_strict and json_parse_document: RFC 8259 plus the service's own refusals (docs/api-conventions.md). */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -160,6 +161,99 @@ static const char *const invalid[] = {
 	"undefined",
 };
 
+/*
+ * json_parse_document (request bodies): numbers beyond 64 bits or the double
+ * range are accepted, since the service emits them (jsonb keeps every digit)
+ * and takes back what it emits. json_parse_strict (tokens, cursors, filters)
+ * still refuses them: the list above.
+ */
+static const char *const big_numbers[] = {
+	"9223372036854775808",
+	"-9223372036854775809",
+	"[18446744073709551616]",
+	"{\"variablesSchema\":{\"maximum\":1e21}}",
+	"{\"maximum\":1000000000000000000000}",
+	"1e400",
+	"-1e400",
+	"[1.8e308]",
+	"[1.5e300, 0.1, 1e-400, -0.0]",
+	"{\"a\":123456789012345678901234567890.123456789012345678901234567890}",
+	"1e131071",
+	"0.001e131074",
+	"1e-16383",
+	"0.1e-16382",
+	"0e5000",
+};
+
+/* Beyond what PostgreSQL's numeric (jsonb) stores: 131072 digits before the point, 16383 after. */
+static const char *const too_big_for_jsonb[] = {
+	"1e131072",
+	"[-1e131072]",
+	"{\"a\":12.5e131071}",
+	"1e999999999999999999999",
+	"0e5000000000",
+	"1e-16384",
+	"0e-16384",
+	"{\"a\":0.5e-16383}",
+	"{\"a\":01}",
+	"1.",
+};
+
+static int parse_document(const char *text, struct json_object **o)
+{
+	const char *why = NULL;
+	int rc = json_parse_document(text, strlen(text), o, &why);
+
+	ck_assert(rc == 0 ? why == NULL : (*o == NULL && why != NULL));
+	return rc;
+}
+
+START_TEST(document_accepts_numbers_of_any_size)
+{
+	struct json_object *o = NULL;
+
+	ck_assert_msg(parse_document(big_numbers[_i], &o) == 0, "refused: %s", big_numbers[_i]);
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(document_refuses_what_jsonb_cannot_hold)
+{
+	struct json_object *o = NULL;
+
+	ck_assert_msg(parse_document(too_big_for_jsonb[_i], &o) == -1, "accepted: %s",
+		      too_big_for_jsonb[_i]);
+}
+END_TEST
+
+/* The invalid documents refused for their numbers' range alone: a document takes them. */
+static bool refused_for_range_only(const char *text)
+{
+	static const char *const range[] = { "9223372036854775808",
+					     "-9223372036854775809",
+					     "[18446744073709551616]",
+					     "1e400",
+					     "-1e400",
+					     "[1.8e308]" };
+	size_t i;
+
+	for (i = 0; i < sizeof(range) / sizeof(range[0]); i++)
+		if (strcmp(text, range[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Everything else is as strict in a document. */
+START_TEST(document_refuses_invalid_documents)
+{
+	struct json_object *o = NULL;
+
+	if (refused_for_range_only(invalid[_i]))
+		return;
+	ck_assert_msg(parse_document(invalid[_i], &o) == -1, "accepted: %s", invalid[_i]);
+}
+END_TEST
+
 START_TEST(refuses_invalid_documents)
 {
 	int rc;
@@ -312,7 +406,13 @@ Suite *make_suite(void)
 	tcase_add_loop_test(tc, accepts_top_level_scalars, 0,
 			    (int)(sizeof(scalars) / sizeof(scalars[0])));
 	tcase_add_test(tc, top_level_scalar_values);
+	tcase_add_loop_test(tc, document_accepts_numbers_of_any_size, 0,
+			    (int)(sizeof(big_numbers) / sizeof(big_numbers[0])));
+	tcase_add_loop_test(tc, document_refuses_what_jsonb_cannot_hold, 0,
+			    (int)(sizeof(too_big_for_jsonb) / sizeof(too_big_for_jsonb[0])));
 	tcase_add_loop_test(tc, refuses_invalid_documents, 0,
+			    (int)(sizeof(invalid) / sizeof(invalid[0])));
+	tcase_add_loop_test(tc, document_refuses_invalid_documents, 0,
 			    (int)(sizeof(invalid) / sizeof(invalid[0])));
 	tcase_add_loop_test(tc, refuses_bad_bytes, 0,
 			    (int)(sizeof(bad_bytes) / sizeof(bad_bytes[0])));

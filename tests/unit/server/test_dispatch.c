@@ -7,6 +7,7 @@
 
 #include "check_main.h"
 
+#include "db/db.h"
 #include "server/dispatch.h"
 #include "json/json_strict.h"
 #include "jwt_fixtures.h"
@@ -20,6 +21,7 @@ static struct {
 	const char *json;
 	const char *caller;
 	const char *limit;
+	struct db *db;
 } seen;
 
 static void record(struct request *req, struct response *resp)
@@ -36,6 +38,7 @@ static void record(struct request *req, struct response *resp)
 			    : NULL;
 	seen.caller = req->caller.json;
 	seen.limit = request_query(req, "limit");
+	seen.db = req->db;
 	response_json(resp, 200, ok, sizeof(ok) - 1);
 }
 
@@ -44,8 +47,8 @@ static const struct field_spec item_fields[] = {
 	{ .name = "name", .type = FIELD_STRING, .flags = FIELD_REQUIRED },
 	{ .name = "note", .type = FIELD_STRING, .flags = FIELD_NULLABLE },
 };
-static const struct body_spec item_body = { item_fields, 2 };
-static const struct body_spec no_fields = { NULL, 0 };
+static const struct body_spec item_body = { item_fields, 2, NULL };
+static const struct body_spec no_fields = { NULL, 0, NULL };
 
 static const struct route table[] = {
 	{ .method = HTTP_GET, .pattern = "/t/health", .handler = record, .public = true },
@@ -250,8 +253,21 @@ START_TEST(valid_token_reaches_handler_with_params_and_caller)
 	ck_assert_str_eq(seen.path_params[0], "ws_team");
 	ck_assert_str_eq(seen.path_params[1], ID);
 	ck_assert_str_eq(seen.caller,
-			 "{\"sub\":\"usr_a\",\"workspaces\":{\"ws_a\":\"admin\"},\"roles\":[]}");
+			 "{\"sub\":\"usr_a\",\"workspaces\":{\"ws_a\":\"admin\"},\"roles\":[],"
+			 "\"requestId\":\"test-req\",\"idempotencyKey\":null}");
 	ck_assert_ptr_null(seen.json);
+}
+END_TEST
+
+/* The request's id and Idempotency-Key go into the caller json (install history). */
+START_TEST(caller_carries_request_id_and_idempotency_key)
+{
+	req.idempotency_key = "key-\"1\"";
+	run("GET", "/t/ws/ws_team/items/" ID, NULL, NULL);
+	ck_handled();
+	ck_assert_str_eq(seen.caller,
+			 "{\"sub\":\"usr_a\",\"workspaces\":{\"ws_a\":\"admin\"},\"roles\":[],"
+			 "\"requestId\":\"test-req\",\"idempotencyKey\":\"key-\\\"1\\\"\"}");
 }
 END_TEST
 
@@ -404,6 +420,60 @@ START_TEST(valid_body_reaches_handler_parsed)
 }
 END_TEST
 
+/* ---- read connection and consistency token (db/replica.h) ---- */
+
+START_TEST(malformed_consistency_token_is_400)
+{
+	req.consistency_token = "16/B374D848";
+	run("GET", "/t/items/" ID, NULL, NULL);
+	ck_refused(400, "validation_failed");
+}
+END_TEST
+
+START_TEST(malformed_consistency_token_is_400_on_writes_too)
+{
+	req.consistency_token = "AAAAABazdNh";
+	run("POST", "/t/items", "application/json", "{\"name\":\"x\"}");
+	ck_refused(400, "validation_failed");
+}
+END_TEST
+
+START_TEST(read_without_read_url_runs_on_the_write_connection)
+{
+	struct db *db = db_new("dbname=none");
+
+	req.db = db;
+	req.consistency_token = "AAAAABazdNg";
+	run("GET", "/t/items/" ID, NULL, NULL);
+	ck_assert_int_eq(seen.calls, 1);
+	ck_assert_ptr_eq(seen.db, db);
+	ck_assert(!has_header("X-Debug-Db"));
+	db_free(db);
+}
+END_TEST
+
+START_TEST(write_without_a_position_answers_no_token)
+{
+	struct db *db = db_new("dbname=none");
+
+	req.db = db;
+	run("POST", "/t/items", "application/json", "{\"name\":\"x\"}");
+	ck_assert_int_eq(seen.calls, 1);
+	ck_assert_ptr_eq(seen.db, db);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert(!has_header("X-Consistency-Token"));
+	db_free(db);
+}
+END_TEST
+
+START_TEST(debug_header_names_the_connection_when_enabled)
+{
+	cfg.debug_db_header = true;
+	run("GET", "/t/items/" ID, NULL, NULL);
+	ck_assert(has_header("X-Debug-Db: primary\r\n"));
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("dispatch");
@@ -411,7 +481,8 @@ Suite *make_suite(void)
 	TCase *token = tcase_create("token");
 	TCase *query = tcase_create("query");
 	TCase *body = tcase_create("body");
-	TCase *all[] = { routing, token, query, body };
+	TCase *replica = tcase_create("replica");
+	TCase *all[] = { routing, token, query, body, replica };
 	size_t i;
 
 	tcase_add_test(routing, unknown_path_is_404);
@@ -425,6 +496,7 @@ Suite *make_suite(void)
 	tcase_add_test(token, token_checked_before_query_and_body);
 	tcase_add_test(token, public_route_needs_no_token);
 	tcase_add_test(token, valid_token_reaches_handler_with_params_and_caller);
+	tcase_add_test(token, caller_carries_request_id_and_idempotency_key);
 
 	tcase_add_test(query, unknown_query_parameter_is_400);
 	tcase_add_test(query, query_on_route_without_parameters_is_400);
@@ -442,6 +514,12 @@ Suite *make_suite(void)
 	tcase_add_test(body, optional_body_absent_reaches_handler);
 	tcase_add_test(body, optional_body_present_is_validated);
 	tcase_add_test(body, valid_body_reaches_handler_parsed);
+
+	tcase_add_test(replica, malformed_consistency_token_is_400);
+	tcase_add_test(replica, malformed_consistency_token_is_400_on_writes_too);
+	tcase_add_test(replica, read_without_read_url_runs_on_the_write_connection);
+	tcase_add_test(replica, write_without_a_position_answers_no_token);
+	tcase_add_test(replica, debug_header_names_the_connection_when_enabled);
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		tcase_add_checked_fixture(all[i], setup, teardown);
