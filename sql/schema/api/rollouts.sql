@@ -164,7 +164,7 @@ begin
     perform core.rollout_advance(r.id);
     perform pg_notify('integrations_rollouts', r.id);
     select * into r from core.rollouts as t where t.id = r.id;
-    return core.rollout_reply(202, core.rollout_json(r));
+    return core.rollout_reply(202, core.rollout_json(r), '/api/rollouts/' || r.id);
 end
 $$;
 

@@ -6,13 +6,25 @@
 -- the shared helpers of these functions and of sql/schema/api/rollouts.sql.
 
 /**
- * The one place the rollout functions build their api.reply: a status and a body, no ETag.
- * (A merger adding columns to api.reply changes this function alone.)
+ * The one place the rollout functions build their api.reply: a status and a body, no ETag,
+ * no Location (the four fields of api.reply, sql/migrations/0004_reply_location.sql).
  */
 create or replace function core.rollout_reply(status int, body jsonb) returns api.reply
 language sql immutable
 as $$
-    select (status, body, null)::api.reply
+    select (status, body, null, null)::api.reply
+$$;
+
+/**
+ * The same with the Location of what the call created (the rollout create:
+ * /api/rollouts/{id}). Its own overload, no default: a default would make the two-argument
+ * calls ambiguous.
+ */
+create or replace function core.rollout_reply(status int, body jsonb, location text)
+returns api.reply
+language sql immutable
+as $$
+    select (status, body, null, location)::api.reply
 $$;
 
 /**
