@@ -134,29 +134,16 @@ static const struct field_spec patch_fields[] = {
 };
 
 const struct body_spec rollout_create_body = { create_fields,
-					       sizeof(create_fields) / sizeof(create_fields[0]) };
+					       sizeof(create_fields) / sizeof(create_fields[0]),
+					       NULL };
 const struct body_spec install_patch_body = { patch_fields,
-					      sizeof(patch_fields) / sizeof(patch_fields[0]) };
+					      sizeof(patch_fields) / sizeof(patch_fields[0]),
+					      NULL };
 
 const char *const rollout_list_params[] = { "limit", "after", "before", "filter", "orderBy", NULL };
 const char *const rollout_job_list_params[] = { "limit",   "after", "before", "filter",
 						"orderBy", "state", NULL };
 
-static struct db_stmt create_stmt = {
-	"rollout_create",
-	"select status, body, etag from api.rollout_create($1::jsonb, $2, $3::jsonb)", 3, 0
-};
-static struct db_stmt get_stmt = { "rollout_get",
-				   "select status, body, etag from api.rollout_get($1::jsonb, $2)",
-				   2, 0 };
-static struct db_stmt action_stmt = {
-	"rollout_action", "select status, body, etag from api.rollout_action($1::jsonb, $2, $3)", 3,
-	0
-};
-static struct db_stmt patch_stmt = {
-	"install_patch",
-	"select status, body, etag from api.install_patch($1::jsonb, $2, $3::jsonb)", 3, 0
-};
 /* A row when the caller has a role in the integration's source workspace. */
 static struct db_stmt integration_member_stmt = {
 	"rollout_integration_member",
@@ -171,64 +158,6 @@ static struct db_stmt rollout_member_stmt = {
 	" and core.caller_role($1::jsonb, r.workspace_id) is not null",
 	2, 0
 };
-
-void handle_rollout_create(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0], req->body };
-	struct json_object *body = NULL, *id;
-	const char *why;
-
-	db_reply(req, resp, &create_stmt, params);
-	if (resp->status != 202 ||
-	    json_parse_strict(resp->body.data, resp->body.len, &body, &why) < 0)
-		return;
-	json_defer_put(req->arena, body);
-	if (json_object_object_get_ex(body, "id", &id) && json_object_is_type(id, json_type_string))
-		response_header(
-			resp, "Location",
-			arena_printf(req->arena, "/api/rollouts/%s", json_object_get_string(id)));
-}
-
-void handle_rollout_get(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0] };
-
-	db_reply(req, resp, &get_stmt, params);
-}
-
-static void rollout_action(struct request *req, struct response *resp, const char *action)
-{
-	const char *params[] = { req->caller.json, req->path_params[0], action };
-
-	db_reply(req, resp, &action_stmt, params);
-}
-
-void handle_rollout_pause(struct request *req, struct response *resp)
-{
-	rollout_action(req, resp, "pause");
-}
-
-void handle_rollout_resume(struct request *req, struct response *resp)
-{
-	rollout_action(req, resp, "resume");
-}
-
-void handle_rollout_cancel(struct request *req, struct response *resp)
-{
-	rollout_action(req, resp, "cancel");
-}
-
-void handle_rollout_retry(struct request *req, struct response *resp)
-{
-	rollout_action(req, resp, "retry");
-}
-
-void handle_install_patch(struct request *req, struct response *resp)
-{
-	const char *params[] = { req->caller.json, req->path_params[0], req->body };
-
-	db_reply(req, resp, &patch_stmt, params);
-}
 
 /* 0 when the check statement finds its row; else a 404 (or the database's problem) and -1. */
 static int visible_or_404(struct request *req, struct response *resp, struct db_stmt *stmt,

@@ -205,7 +205,7 @@ START_TEST(every_sql_call_matches_its_statement)
 						     call->stmt->name) != 0,
 				      "statement %s named twice", call->stmt->name);
 	}
-	ck_assert_uint_ge(calls, 26);
+	ck_assert_uint_ge(calls, 34);
 }
 END_TEST
 
