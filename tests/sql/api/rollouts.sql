@@ -4,7 +4,7 @@
 -- leases (expiry, a lost lease), retry, pause/resume/cancel, transient failures, pinned
 -- installs and PATCH upgradePolicy, access.
 BEGIN;
-select plan(49);
+select plan(50);
 
 \set author '{"sub": "usr_pgtap_author", "workspaces": {"ws_pgtap_src": "owner"}}'
 \set member '{"sub": "usr_pgtap_m", "workspaces": {"ws_pgtap_src": "member"}}'
@@ -93,7 +93,7 @@ select is(pg_temp.error_of(format($$select api.rollout_create(%L, %L, %L)$$, :'a
           'IN422', 'create: a last wave under 100 → 422');
 
 -- A rollout in three waves: 10 %, 50 %, 100 %.
-select r.status as cst, r.body as rol
+select r.status as cst, r.body as rol, r.location as cloc
 from api.rollout_create(:'author', :'int',
                         jsonb_build_object('targetVersionId', :'v2', 'waves',
                                            '[{"percent": 10, "maxFailures": 0}, {"percent": 50, "maxFailures": 0}, {"percent": 100, "maxFailures": 0}]'::jsonb)) as r \gset
@@ -104,6 +104,7 @@ select is(:'rol'::jsonb -> 'counts',
           '{"pending": 39, "running": 0, "upgraded": 0, "skipped": 0, "conflicted": 0, "failed": 0}',
           'create: one pending job per target (the pinned install is not one)');
 select ok(:'rid' ~ '^rol_[0-9a-f]{28}$', 'create: a rol_ id');
+select is(:'cloc', '/api/rollouts/' || :'rid', 'create: location /api/rollouts/{id} (the Location header)');
 select ok((select bool_and(id ~ '^rjob_[0-9a-f]{28}$') from core.rollout_jobs where rollout_id = :'rid'), 'jobs: rjob_ ids');
 select is((select count(*) from core.rollout_jobs j
            where j.rollout_id = :'rid'
