@@ -31,7 +31,7 @@ const char *const install_operation_list_params[] = { "limit",  "after",   "befo
 static struct db_stmt install_readable_stmt = {
 	"install_readable",
 	"select 1 from core.integration_installs as i where i.id = $2"
-	" and i.workspace_id = any($1::text[])",
+	" and core.owned_in_scope(i.workspace_id, i.deleted_at, $1::text[], true)",
 	2, 0
 };
 
@@ -55,8 +55,10 @@ void handle_install_operation_list(struct request *req, struct response *resp)
 	strbuf_puts(&q.scope, "o.install_id = ");
 	sql_param(&q.params, &q.scope, req->path_params[0]);
 	/* Restates the check above, so the page agrees with it. */
-	strbuf_puts(&q.scope, " and exists (select from core.integration_installs as i"
-			      " where i.id = o.install_id and i.workspace_id = any($1::text[]))");
+	strbuf_puts(&q.scope,
+		    " and exists (select from core.integration_installs as i"
+		    " where i.id = o.install_id"
+		    " and core.owned_in_scope(i.workspace_id, i.deleted_at, $1::text[], true))");
 	list_query_key(&q, "install", req->path_params[0]);
 	list_run(req, resp, &q);
 }

@@ -48,28 +48,27 @@ static bool allowed_value(const char *const *allowed, const char *v)
  */
 static void integration_scope(struct list_query *q, const char *ids_param, bool include_deleted)
 {
-	static const char public_live[] = "i.visibility = 'public' and i.deleted_at is null";
-	static const char own[] = "i.workspace_id = any($1::text[])";
+	/* The rule is SQL's (sql/schema/core/read_scopes.sql); C only composes the parts. */
+	static const char public_scope[] = "core.integration_in_public_scope(i)";
+	static const char own_scope[] = "core.integration_in_own_scope(i, $1::text[])";
 	/* One array computed once (an InitPlan), not a correlated EXISTS per row. */
-	static const char granted[] =
-		"i.id = any(array(select g.integration_id from "
-		"core.integration_grants g where g.workspace_id = any($1::text[])))";
+	static const char granted_scope[] =
+		"core.integration_in_granted_scope(i, array(select g from "
+		"core.integration_grants_to($1::text[]) as g))";
 	struct arena *a = q->scope.arena;
 
-	q->scope_parts[q->n_scope_parts++] = public_live;
+	q->scope_parts[q->n_scope_parts++] = public_scope;
 	q->scope_parts[q->n_scope_parts++] = arena_printf(
-		a, "%s and not (%s)%s", own, public_live,
-		include_deleted ? "" : " and i.deleted_at is null");
-	q->scope_parts[q->n_scope_parts++] = arena_printf(
-		a, "%s and i.deleted_at is null and i.visibility <> 'public' and not (%s)", granted,
-		own);
+		a, "core.owned_in_scope(i.workspace_id, i.deleted_at, $1::text[], %s) and not %s",
+		include_deleted ? "true" : "false", public_scope);
+	q->scope_parts[q->n_scope_parts++] = arena_printf(a, "%s and not %s and not %s",
+							  granted_scope, public_scope, own_scope);
 	if (ids_param != NULL)
 		q->scope_parts[q->n_scope_parts++] = arena_printf(
 			a,
-			"i.visibility = 'unlisted' and i.deleted_at is null and i.id = "
-			"any(%s::text[]) "
-			"and not (%s) and not (%s)",
-			ids_param, own, granted);
+			"core.integration_in_unlisted_scope(i) and i.id = any(%s::text[]) "
+			"and not %s and not %s",
+			ids_param, own_scope, granted_scope);
 	if (ids_param != NULL)
 		strbuf_printf(&q->common, " and i.id = any(%s::text[])", ids_param);
 }

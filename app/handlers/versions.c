@@ -49,12 +49,10 @@ void handle_integration_version_list(struct request *req, struct response *resp)
 	 * read rule, so the page agrees with the check above even when the
 	 * integration was deleted or made private in between.
 	 */
-	strbuf_puts(&q.scope,
-		    " and exists (select from core.integrations as i where i.id = v.integration_id"
-		    " and (i.workspace_id = any($1::text[]) or (i.deleted_at is null"
-		    " and (i.visibility in ('public', 'unlisted') or exists (select"
-		    " from core.integration_grants as g where g.integration_id = i.id"
-		    " and g.workspace_id = any($1::text[]))))))");
+	strbuf_puts(&q.scope, " and exists (select from core.integrations as i"
+			      " where i.id = v.integration_id"
+			      " and core.integration_in_read_scope(i, $1::text[], array(select g"
+			      " from core.integration_grants_to($1::text[]) as g)))");
 	list_query_key(&q, "integration", req->path_params[0]);
 	list_run(req, resp, &q);
 }

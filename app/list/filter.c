@@ -364,8 +364,10 @@ static void compile_relation(struct compiler *c, struct strbuf *sql,
 	strbuf_printf(sql, "(%sexists (select 1 from %s %s where %s.%s = %s.id",
 		      strcmp(quantifier, "some") == 0 ? "" : "not ", rel->target->table, child,
 		      child, rel->foreign_key, alias);
+	/* The read rule is SQL's (core.owned_in_scope); deleted related rows count too. */
 	if (rel->workspace_column != NULL)
-		strbuf_printf(sql, " and %s.%s = any($1::text[])", child, rel->workspace_column);
+		strbuf_printf(sql, " and core.owned_in_scope(%s.%s, null, $1::text[], true)", child,
+			      rel->workspace_column);
 	/* every: no related row fails the filter (an unknown result counts as failing). */
 	strbuf_puts(sql, strcmp(quantifier, "every") == 0 ? " and not coalesce(" : " and (");
 	compile_node(c, sql, rel->target, inner, child,

@@ -316,9 +316,10 @@ void list_query_common_key(struct list_query *q, const struct list_common *c)
 
 void list_query_owned_scope(struct list_query *q, const struct list_common *c)
 {
-	strbuf_printf(&q->scope, "%s.workspace_id = any($1::text[])", q->alias);
-	if (!c->deleted_too)
-		strbuf_printf(&q->scope, " and %s.deleted_at is null", q->alias);
+	/* The rule is SQL's: core.owned_in_scope (sql/schema/core/read_scopes.sql). */
+	strbuf_printf(&q->scope,
+		      "core.owned_in_scope(%s.workspace_id, %s.deleted_at, $1::text[], %s)",
+		      q->alias, q->alias, c->deleted_too ? "true" : "false");
 	if (c->ids_array != NULL) {
 		strbuf_printf(&q->scope, " and %s.id = any(", q->alias);
 		sql_param(&q->params, &q->scope, c->ids_array);

@@ -6,7 +6,8 @@
 /**
  * Whether the caller may read the integration: any role in its source workspace; otherwise,
  * while it is not soft-deleted, when it is public (visibility becomes public only after
- * review), unlisted, or granted to one of the caller's workspaces.
+ * review), unlisted, or granted to one of the caller's workspaces: the rule is
+ * core.integration_in_read_scope (sql/schema/core/read_scopes.sql), over the caller's workspaces.
  * This is the by-id rule. A list must narrow it further: another workspace's unlisted
  * integration appears in a list only when named in ids.
  * PL/pgSQL because it caches its plans: as an SQL function (not inlinable with a row
@@ -15,18 +16,11 @@
 create or replace function core.integration_readable(caller jsonb, i core.integrations) returns boolean
 language plpgsql stable parallel safe
 as $$
+declare
+    workspaces text[] := array(select core.caller_workspaces(caller));
 begin
-    if core.caller_role(caller, i.workspace_id) is not null then
-        return true;
-    end if;
-    if i.deleted_at is not null then
-        return false;
-    end if;
-    return i.visibility in ('public', 'unlisted')
-        or exists (select
-                   from core.integration_grants as g
-                   where g.integration_id = i.id
-                     and core.caller_role(caller, g.workspace_id) is not null);
+    return core.integration_in_read_scope(
+        i, workspaces, array(select g from core.integration_grants_to(workspaces) as g));
 end
 $$;
 
@@ -35,24 +29,18 @@ $$;
  * workspace, or i is live and public (after review), unlisted, or granted to workspace_id.
  * What an install copies into a workspace, that workspace must be allowed to read: a
  * caller who reads a private integration through a grant to one of their workspaces may
- * not copy it into another one. The by-workspace form of core.integration_readable.
+ * not copy it into another one. The by-workspace form of core.integration_readable: the same
+ * core.integration_in_read_scope, over workspace_id alone.
  */
 create or replace function core.integration_readable_by_workspace(i core.integrations, workspace_id text)
 returns boolean
 language plpgsql stable parallel safe
 as $$
 begin
-    if i.workspace_id = integration_readable_by_workspace.workspace_id then
-        return true;
-    end if;
-    if i.deleted_at is not null then
-        return false;
-    end if;
-    return i.visibility in ('public', 'unlisted')
-        or exists (select
-                   from core.integration_grants as g
-                   where g.integration_id = i.id
-                     and g.workspace_id = integration_readable_by_workspace.workspace_id);
+    return core.integration_in_read_scope(
+        i, array[integration_readable_by_workspace.workspace_id],
+        array(select g
+              from core.integration_grants_to(array[integration_readable_by_workspace.workspace_id]) as g));
 end
 $$;
 

@@ -142,7 +142,8 @@ START_TEST(logic_and_relations)
 	ck_assert_str_eq(compile("{\"installs\":{\"every\":{\"deletedAt\":{\"isNull\":true}}}}"),
 			 "((not exists (select 1 from core.integration_installs r1 where "
 			 "r1.integration_id = i.id "
-			 "and r1.workspace_id = any($1::text[]) and not coalesce((((r1.deleted_at "
+			 "and core.owned_in_scope(r1.workspace_id, null, $1::text[], true) "
+			 "and not coalesce((((r1.deleted_at "
 			 "is null))), false))))");
 	ck_assert_str_eq(compile("{\"versions\":{\"none\":{}}}"),
 			 "((not exists (select 1 from core.integration_versions r1 where "
