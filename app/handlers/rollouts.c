@@ -177,7 +177,7 @@ static int visible_or_404(struct request *req, struct response *resp, struct db_
 
 /*
  * The rollouts of an integration, newest first by default: for roles of its source
- * workspace; the scope restates that rule ($1, the caller's workspaces).
+ * workspace. The rule is SQL's (core.owned_in_scope); rollouts are never soft-deleted.
  */
 void handle_rollout_list(struct request *req, struct response *resp)
 {
@@ -188,7 +188,7 @@ void handle_rollout_list(struct request *req, struct response *resp)
 	list_query_init(&q, req, &list_rollouts, "r", "core.rollout_json(r)");
 	strbuf_puts(&q.scope, "r.integration_id = ");
 	sql_param(&q.params, &q.scope, req->path_params[0]);
-	strbuf_puts(&q.scope, " and r.workspace_id = any($1::text[])");
+	strbuf_puts(&q.scope, " and core.owned_in_scope(r.workspace_id, null, $1::text[], true)");
 	list_query_key(&q, "integration", req->path_params[0]);
 	list_run(req, resp, &q);
 }
@@ -216,7 +216,7 @@ void handle_rollout_job_list(struct request *req, struct response *resp)
 	sql_param(&q.params, &q.scope, req->path_params[0]);
 	strbuf_puts(&q.scope,
 		    " and exists (select from core.rollouts as r where r.id = j.rollout_id"
-		    " and r.workspace_id = any($1::text[]))");
+		    " and core.owned_in_scope(r.workspace_id, null, $1::text[], true))");
 	list_query_key(&q, "rollout", req->path_params[0]);
 	if (state != NULL)
 		list_query_equals(&q, "state", "state", state);
