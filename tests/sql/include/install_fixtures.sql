@@ -1,5 +1,5 @@
--- Included (\ir) by tests/sql/api/upgrade.sql, install_history.sql and diffs.sql inside their
--- transaction: the install fixtures of tests/sql/api/install.sql (authors in ws_pgtap_src).
+-- Included (\ir) by tests/sql/api/install.sql, upgrade.sql, install_history.sql and diffs.sql
+-- inside their transaction: the install fixtures (authors in ws_pgtap_src).
 
 -- A source entity of ws_pgtap_src (kind workflow); returns its id.
 create function pg_temp.entity(slug text, definition jsonb, kind text default 'workflow')
