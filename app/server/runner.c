@@ -58,11 +58,18 @@ static void log_db_error(const char *what, PGconn *conn, const PGresult *res)
 }
 
 /* Connects and LISTENs; NULL (after a pause) when the database is unreachable. */
+#define RUNNER_CONNECT_TIMEOUT "5" /* seconds */
+
 static PGconn *runner_connect(const struct config *cfg)
 {
-	/* application_name: the runners' sessions are told apart in pg_stat_activity. */
-	const char *const keys[] = { "dbname", "application_name", NULL };
-	const char *const values[] = { cfg->db_url, "rollout-runner", NULL };
+	/*
+	 * application_name: the runners' sessions are told apart in pg_stat_activity.
+	 * connect_timeout, before dbname so that the URL's own setting wins: a runner told to
+	 * stop while the database host is unreachable would otherwise wait out TCP's timeout.
+	 */
+	const char *const keys[] = { "connect_timeout", "dbname", "application_name", NULL };
+	const char *const values[] = { RUNNER_CONNECT_TIMEOUT, cfg->db_url, "rollout-runner",
+				       NULL };
 	PGconn *conn = PQconnectdbParams(keys, values, 1);
 	PGresult *res;
 
