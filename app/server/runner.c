@@ -64,19 +64,19 @@ static PGconn *runner_connect(const struct config *cfg)
 {
 	/*
 	 * application_name: the runners' sessions are told apart in pg_stat_activity.
-	 * connect_timeout and TCP keepalives, before dbname so that the URL's own settings win:
-	 * a runner told to stop while its database host is unreachable would otherwise wait out
-	 * TCP's timeout, or for ever for the answer to a statement already sent.
+	 * connect_timeout, TCP keepalives and tcp_user_timeout (ms), before dbname so that the
+	 * URL's own settings win: a runner told to stop while its database host is unreachable
+	 * would otherwise wait out TCP's retransmissions (a quarter of an hour) for a statement
+	 * already sent, or for ever for the answer to one the server received.
 	 */
-	const char *const keys[] = { "connect_timeout",
-				     "keepalives_idle",
-				     "keepalives_interval",
-				     "keepalives_count",
-				     "dbname",
-				     "application_name",
-				     NULL };
-	const char *const values[] = { RUNNER_CONNECT_TIMEOUT, "10", "5", "3", cfg->db_url,
-				       "rollout-runner",       NULL };
+	static const char *const keys[] = {
+		"connect_timeout",  "keepalives_idle", "keepalives_interval", "keepalives_count",
+		"tcp_user_timeout", "dbname",          "application_name",    NULL,
+	};
+	const char *const values[] = {
+		RUNNER_CONNECT_TIMEOUT, "10", "5", "3", "20000", cfg->db_url,
+		"rollout-runner",       NULL,
+	};
 	PGconn *conn = PQconnectdbParams(keys, values, 1);
 	PGresult *res;
 
