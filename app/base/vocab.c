@@ -12,7 +12,8 @@ const char *const vocab_member_modes[] = { "clone", "reference", NULL };
 const char *const vocab_workspace_roles[] = { "owner", "admin", "member", "viewer", NULL };
 const char *const vocab_platform_roles[] = { "platform_admin", "platform_reviewer", NULL };
 const char *const vocab_id_prefixes[] = {
-	"int", "intv", "ent", "entv", "inst", "imem", "sol", "iop", "rol", "rjob", NULL,
+	"int", "intv", "ent",  "entv", "inst", "imem", "sol",
+	"iop", "rol",  "rjob", "evt",  "whe",  "whd",  NULL,
 };
 /* Rollouts (PRODUCT §14). */
 const char *const vocab_upgrade_policies[] = { "auto", "pinned", NULL };
@@ -21,6 +22,29 @@ const char *const vocab_rollout_states[] = { "scheduled", "running",   "paused",
 const char *const vocab_rollout_job_states[] = { "pending",    "running", "upgraded", "skipped",
 						 "conflicted", "failed",  NULL };
 const char *const vocab_rollout_on_conflict[] = { "keep_local", "take_upstream", "skip", NULL };
+/* Events and webhooks (PRODUCT §15). */
+const char *const vocab_event_types[] = {
+	"integration.created",
+	"integration.updated",
+	"integration.deleted",
+	"integration.restored",
+	"integration.purged",
+	"integration.published",
+	"install.created",
+	"install.upgraded",
+	"install.rolled_back",
+	"install.uninstalled",
+	"member.detached",
+	"member.attached",
+	"rollout.started",
+	"rollout.wave_completed",
+	"rollout.halted",
+	"rollout.completed",
+	"rollout.cancelled",
+	"webhook.test",
+	NULL,
+};
+const char *const vocab_webhook_delivery_states[] = { "pending", "delivered", "failed", NULL };
 
 bool vocab_contains(const char *const *values, const char *s)
 {

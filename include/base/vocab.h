@@ -31,6 +31,9 @@ extern const char *const vocab_upgrade_policies[];
 extern const char *const vocab_rollout_states[];
 extern const char *const vocab_rollout_job_states[];
 extern const char *const vocab_rollout_on_conflict[];
+/* events.type and webhook_deliveries.state (OpenAPI EventType, WebhookDeliveryState). */
+extern const char *const vocab_event_types[];
+extern const char *const vocab_webhook_delivery_states[];
 
 /* Prefixes of the ids the service makes: <prefix>_ + 28 lowercase hex (core.new_id). */
 extern const char *const vocab_id_prefixes[];
