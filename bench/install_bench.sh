@@ -12,47 +12,15 @@
 #   $INTEGRATIONS_TEST_PG, the dev stack's, from .dev/env). The benchmark runs in a scratch
 #   database migrated from sql/ (deploy/prod/migrate) and dropped at the end, so it never touches the data of
 #   the cluster's other databases.
-# environment: BENCH_SIZES (default "1000 10000"), BENCH_RUNS (default 5).
+# environment: BENCH_SIZES (default "1000 10000"), BENCH_RUNS (default 5), BENCH_KEEP (set:
+#   keep the scratch database, for profiling).
 set -euo pipefail
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 readonly ROOT
-if [[ -z ${1:-} && -z ${INTEGRATIONS_TEST_PG:-} && -f $ROOT/.dev/env ]]; then
-    # shellcheck source=/dev/null
-    . "$ROOT/.dev/env"
-fi
-CONNINFO=${1:-${INTEGRATIONS_TEST_PG:?no CONNINFO given and INTEGRATIONS_TEST_PG not set}}
-SIZES=${BENCH_SIZES:-1000 10000}
-RUNS=${BENCH_RUNS:-5}
-DB=integrations_bench_$$
-
-psql_in() {
-    local db=$1
-    shift
-    psql -X -q -v ON_ERROR_STOP=1 "$CONNINFO dbname=$db" "$@"
-}
-
-cleanup() {
-    psql_in postgres -c "drop database if exists $DB" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-
-log() {
-    printf '%s\n' "$*" >&2
-}
-
-die() {
-    log "$*"
-    exit 1
-}
-
-median() {
-    sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
-}
-
-log "bench: creating $DB and migrating it (deploy/prod/migrate)"
-psql_in postgres -c "create database $DB template template0 locale 'C' encoding 'UTF8'" >/dev/null
-INTEGRATIONS_MIGRATE_PG="$CONNINFO dbname=$DB" "$ROOT/deploy/prod/migrate" >/dev/null
+# shellcheck source=bench/scratch_db.sh
+. "$ROOT/bench/scratch_db.sh"
+scratch_db_create integrations_bench
 
 results=()
 for n in $SIZES; do

@@ -17,34 +17,10 @@ set -euo pipefail
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 readonly ROOT
-if [[ -z ${1:-} && -z ${INTEGRATIONS_TEST_PG:-} && -f $ROOT/.dev/env ]]; then
-    # shellcheck source=/dev/null
-    . "$ROOT/.dev/env"
-fi
-CONNINFO=${1:-${INTEGRATIONS_TEST_PG:?no CONNINFO given and INTEGRATIONS_TEST_PG not set}}
-SIZES=${BENCH_SIZES:-1000 10000}
-RUNS=${BENCH_RUNS:-5}
-DB=integrations_merge_bench_$$
-
-psql_in() {
-    local db=$1
-    shift
-    psql -X -q -v ON_ERROR_STOP=1 "$CONNINFO dbname=$db" "$@"
-}
-cleanup() {
-    psql_in postgres -c "drop database if exists $DB" >/dev/null 2>&1 || true
-}
-[[ -n ${BENCH_KEEP:-} ]] || trap cleanup EXIT
-log() { printf '%s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-median() {
-    sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
-}
-
+# shellcheck source=bench/scratch_db.sh
+. "$ROOT/bench/scratch_db.sh"
 log "bench: load average at the start $(cut -d' ' -f1-3 /proc/loadavg)"
-log "bench: creating $DB and migrating it (deploy/prod/migrate)"
-psql_in postgres -c "create database $DB template template0 locale 'C' encoding 'UTF8'" >/dev/null
-INTEGRATIONS_MIGRATE_PG="$CONNINFO dbname=$DB" "$ROOT/deploy/prod/migrate" >/dev/null
+scratch_db_create integrations_merge_bench
 
 results=()
 for n in $SIZES; do
