@@ -23,46 +23,25 @@ static bool valid_kind(const char *s)
 }
 
 static const struct field_spec entity_create_fields[] = {
-	{ .name = "workspaceId",
-	  .type = FIELD_STRING,
-	  .flags = FIELD_REQUIRED,
-	  .check = validate_workspace_id,
-	  .check_message = "must be a workspace id (ws_…)" },
+	FIELD_SPEC_WORKSPACE_ID,
 	{ .name = "kind",
 	  .type = FIELD_STRING,
 	  .flags = FIELD_REQUIRED,
 	  .check = valid_kind,
 	  .check_message = KIND_MESSAGE },
-	{ .name = "slug",
-	  .type = FIELD_STRING,
-	  .flags = FIELD_REQUIRED,
-	  .check = validate_slug,
-	  .check_message = "must match ^[a-z0-9][a-z0-9-]{1,62}$" },
-	{ .name = "name",
-	  .type = FIELD_STRING,
-	  .flags = FIELD_REQUIRED,
-	  .max_len = 200,
-	  .check = validate_nonblank,
-	  .check_message = "must not be blank" },
+	FIELD_SPEC_SLUG,
+	FIELD_SPEC_NAME(FIELD_REQUIRED),
 	{ .name = "definition", .type = FIELD_OBJECT, .flags = FIELD_REQUIRED },
 };
 
 /* kind and slug are fixed at creation: sent here they are unknown fields. */
 static const struct field_spec entity_patch_fields[] = {
-	{ .name = "name",
-	  .type = FIELD_STRING,
-	  .max_len = 200,
-	  .check = validate_nonblank,
-	  .check_message = "must not be blank" },
+	FIELD_SPEC_NAME(0),
 	{ .name = "definition", .type = FIELD_OBJECT },
 };
 
-const struct body_spec entity_create_body = {
-	entity_create_fields, sizeof(entity_create_fields) / sizeof(entity_create_fields[0]), NULL
-};
-const struct body_spec entity_patch_body = {
-	entity_patch_fields, sizeof(entity_patch_fields) / sizeof(entity_patch_fields[0]), NULL
-};
+const struct body_spec entity_create_body = BODY_SPEC(entity_create_fields, NULL);
+const struct body_spec entity_patch_body = BODY_SPEC(entity_patch_fields, NULL);
 
 const char *const entity_list_params[] = {
 	"limit", "after", "before",          "ids", "filter", "orderBy", "workspace_id",

@@ -20,9 +20,7 @@ static const struct field_spec rollback_fields[] = {
 	  .check_message = "must be an install operation id (iop_…)" },
 };
 
-const struct body_spec install_rollback_body = {
-	rollback_fields, sizeof(rollback_fields) / sizeof(rollback_fields[0]), NULL
-};
+const struct body_spec install_rollback_body = BODY_SPEC(rollback_fields, NULL);
 
 const char *const install_operation_list_params[] = { "limit",  "after",   "before",
 						      "filter", "orderBy", NULL };

@@ -8,8 +8,6 @@
 #include "http/problem.h"
 #include "http/route.h"
 
-#define SLUG_MESSAGE "must match ^[a-z0-9][a-z0-9-]{1,62}$"
-
 static bool valid_version_id(const char *s)
 {
 	return vocab_valid_id(s, "intv");
@@ -32,7 +30,7 @@ static void check_member_slugs(struct json_object *value, const char *path, stru
 		if (!json_object_is_type(item, json_type_string))
 			validation_add(v, at, "must be a string");
 		else if (!validate_slug(json_object_get_string(item)))
-			validation_add(v, at, SLUG_MESSAGE);
+			validation_add(v, at, VALIDATE_SLUG_MESSAGE);
 	}
 }
 
@@ -54,11 +52,7 @@ static void check_selection(struct json_object *body, struct validation *v)
 }
 
 static const struct field_spec install_fields[] = {
-	{ .name = "workspaceId",
-	  .type = FIELD_STRING,
-	  .flags = FIELD_REQUIRED,
-	  .check = validate_workspace_id,
-	  .check_message = "must be a workspace id (ws_…)" },
+	FIELD_SPEC_WORKSPACE_ID,
 	{ .name = "integrationVersionId",
 	  .type = FIELD_STRING,
 	  .flags = FIELD_NULLABLE,
@@ -176,15 +170,9 @@ static const struct field_spec detach_fields[] = {
 	{ .name = "detached", .type = FIELD_BOOL, .flags = FIELD_REQUIRED },
 };
 
-const struct body_spec install_body = { install_fields,
-					sizeof(install_fields) / sizeof(install_fields[0]),
-					check_selection };
-const struct body_spec install_upgrade_body = { upgrade_fields,
-						sizeof(upgrade_fields) / sizeof(upgrade_fields[0]),
-						NULL };
-const struct body_spec install_member_detach_body = {
-	detach_fields, sizeof(detach_fields) / sizeof(detach_fields[0]), NULL
-};
+const struct body_spec install_body = BODY_SPEC(install_fields, check_selection);
+const struct body_spec install_upgrade_body = BODY_SPEC(upgrade_fields, NULL);
+const struct body_spec install_member_detach_body = BODY_SPEC(detach_fields, NULL);
 
 const char *const install_list_params[] = {
 	"limit",        "after",          "before",          "ids", "filter", "orderBy",

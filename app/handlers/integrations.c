@@ -5,25 +5,11 @@
 
 #define TRUST_TIER_MESSAGE                                                                         \
 	"must be one of first_party, vendor_official, verified_partner, verified_publisher"
-#define SLUG_MESSAGE "must match ^[a-z0-9][a-z0-9-]{1,62}$"
 
 static const struct field_spec integration_create_fields[] = {
-	{ .name = "workspaceId",
-	  .type = FIELD_STRING,
-	  .flags = FIELD_REQUIRED,
-	  .check = validate_workspace_id,
-	  .check_message = "must be a workspace id (ws_…)" },
-	{ .name = "slug",
-	  .type = FIELD_STRING,
-	  .flags = FIELD_REQUIRED,
-	  .check = validate_slug,
-	  .check_message = SLUG_MESSAGE },
-	{ .name = "name",
-	  .type = FIELD_STRING,
-	  .flags = FIELD_REQUIRED,
-	  .max_len = 200,
-	  .check = validate_nonblank,
-	  .check_message = "must not be blank" },
+	FIELD_SPEC_WORKSPACE_ID,
+	FIELD_SPEC_SLUG,
+	FIELD_SPEC_NAME(FIELD_REQUIRED),
 	{ .name = "description", .type = FIELD_STRING, .flags = FIELD_NULLABLE, .max_len = 4000 },
 	{ .name = "iconUrl",
 	  .type = FIELD_STRING,
@@ -47,11 +33,7 @@ static const struct field_spec integration_create_fields[] = {
 };
 
 static const struct field_spec integration_patch_fields[] = {
-	{ .name = "name",
-	  .type = FIELD_STRING,
-	  .max_len = 200,
-	  .check = validate_nonblank,
-	  .check_message = "must not be blank" },
+	FIELD_SPEC_NAME(0),
 	{ .name = "description", .type = FIELD_STRING, .flags = FIELD_NULLABLE, .max_len = 4000 },
 	{ .name = "iconUrl",
 	  .type = FIELD_STRING,
@@ -68,11 +50,5 @@ static const struct field_spec integration_patch_fields[] = {
 	{ .name = "authConfig", .type = FIELD_OBJECT },
 };
 
-const struct body_spec integration_create_body = { integration_create_fields,
-						   sizeof(integration_create_fields) /
-							   sizeof(integration_create_fields[0]),
-						   NULL };
-const struct body_spec integration_patch_body = { integration_patch_fields,
-						  sizeof(integration_patch_fields) /
-							  sizeof(integration_patch_fields[0]),
-						  NULL };
+const struct body_spec integration_create_body = BODY_SPEC(integration_create_fields, NULL);
+const struct body_spec integration_patch_body = BODY_SPEC(integration_patch_fields, NULL);

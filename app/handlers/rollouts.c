@@ -133,12 +133,8 @@ static const struct field_spec patch_fields[] = {
 	  .check_message = "must be one of auto, pinned" },
 };
 
-const struct body_spec rollout_create_body = { create_fields,
-					       sizeof(create_fields) / sizeof(create_fields[0]),
-					       NULL };
-const struct body_spec install_patch_body = { patch_fields,
-					      sizeof(patch_fields) / sizeof(patch_fields[0]),
-					      NULL };
+const struct body_spec rollout_create_body = BODY_SPEC(create_fields, NULL);
+const struct body_spec install_patch_body = BODY_SPEC(patch_fields, NULL);
 
 const char *const rollout_list_params[] = { "limit", "after", "before", "filter", "orderBy", NULL };
 const char *const rollout_job_list_params[] = { "limit",   "after", "before", "filter",

@@ -17,9 +17,7 @@ static const struct field_spec publish_fields[] = {
 	{ .name = "changelog", .type = FIELD_STRING, .flags = FIELD_NULLABLE, .max_len = 20000 },
 };
 
-const struct body_spec integration_publish_body = {
-	publish_fields, sizeof(publish_fields) / sizeof(publish_fields[0]), NULL
-};
+const struct body_spec integration_publish_body = BODY_SPEC(publish_fields, NULL);
 
 const char *const version_list_params[] = { "limit", "after", "before", "filter", "orderBy", NULL };
 

@@ -19,19 +19,9 @@ static const struct field_spec review_fields[] = {
 	  .check_message = "must be approve or reject" },
 };
 static const struct field_spec grant_fields[] = {
-	{ .name = "workspaceId",
-	  .type = FIELD_STRING,
-	  .flags = FIELD_REQUIRED,
-	  .check = validate_workspace_id,
-	  .check_message = "must be a workspace id (ws_…)" },
+	FIELD_SPEC_WORKSPACE_ID,
 };
 
-const struct body_spec integration_visibility_body = {
-	visibility_fields, sizeof(visibility_fields) / sizeof(visibility_fields[0]), NULL
-};
-const struct body_spec integration_review_body = { review_fields,
-						   sizeof(review_fields) / sizeof(review_fields[0]),
-						   NULL };
-const struct body_spec integration_grant_body = { grant_fields,
-						  sizeof(grant_fields) / sizeof(grant_fields[0]),
-						  NULL };
+const struct body_spec integration_visibility_body = BODY_SPEC(visibility_fields, NULL);
+const struct body_spec integration_review_body = BODY_SPEC(review_fields, NULL);
+const struct body_spec integration_grant_body = BODY_SPEC(grant_fields, NULL);

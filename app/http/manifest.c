@@ -81,8 +81,7 @@ static const char *member_validate(struct json_object *member, const char *path,
 		if (!in_list(member_fields, key))
 			validation_add(v, validate_pointer(v->arena, path, key), "unknown field");
 	}
-	slug = required_string(member, "slug", validate_slug,
-			       "must match ^[a-z0-9][a-z0-9-]{1,62}$", path, v);
+	slug = required_string(member, "slug", validate_slug, VALIDATE_SLUG_MESSAGE, path, v);
 	required_string(member, "entityId", entity_id,
 			"must be an entity id (ent_ + 28 hex digits)", path, v);
 	if (optional_typed(member, "mode", json_type_string, "must be clone or reference", path, v,

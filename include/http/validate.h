@@ -43,6 +43,31 @@ struct body_spec {
 	void (*check)(struct json_object *body, struct validation *v);
 };
 
+/* The body_spec of a static array of fields, with an optional rule across fields. */
+#define BODY_SPEC(fields, cross_check)                                                             \
+	{                                                                                          \
+		(fields), sizeof(fields) / sizeof((fields)[0]), (cross_check)                      \
+	}
+
+/* Field specs that several bodies share, so that each rule has one wording. */
+#define VALIDATE_SLUG_MESSAGE "must match ^[a-z0-9][a-z0-9-]{1,62}$"
+#define FIELD_SPEC_WORKSPACE_ID                                                                    \
+	{                                                                                          \
+		.name = "workspaceId", .type = FIELD_STRING, .flags = FIELD_REQUIRED,              \
+		.check = validate_workspace_id, .check_message = "must be a workspace id (ws_…)" \
+	}
+#define FIELD_SPEC_SLUG                                                                            \
+	{                                                                                          \
+		.name = "slug", .type = FIELD_STRING, .flags = FIELD_REQUIRED,                     \
+		.check = validate_slug, .check_message = "must match ^[a-z0-9][a-z0-9-]{1,62}$"    \
+	}
+/* A display name: required on create (flags FIELD_REQUIRED), optional on patch (0). */
+#define FIELD_SPEC_NAME(field_flags)                                                               \
+	{                                                                                          \
+		.name = "name", .type = FIELD_STRING, .flags = (field_flags), .max_len = 200,      \
+		.check = validate_nonblank, .check_message = "must not be blank"                   \
+	}
+
 /*
  * Checks that body is a JSON object whose members are all in spec, of the
  * declared types and shapes, with every required member present. Problems
