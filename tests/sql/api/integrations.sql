@@ -3,11 +3,7 @@
 BEGIN;
 select plan(94);
 
-\set owner_a '{"sub": "usr_pgtap_owner", "workspaces": {"ws_pgtap_a": "owner"}}'
-\set admin_a '{"sub": "usr_pgtap_admin", "workspaces": {"ws_pgtap_a": "admin"}}'
-\set member_a '{"sub": "usr_pgtap_member", "workspaces": {"ws_pgtap_a": "member"}}'
-\set viewer_a '{"sub": "usr_pgtap_viewer", "workspaces": {"ws_pgtap_a": "viewer"}}'
-\set outsider '{"sub": "usr_pgtap_outsider", "workspaces": {"ws_pgtap_b": "owner"}}'
+\ir ../include/callers.sql
 \set platform_admin_a '{"sub": "usr_pgtap_platform", "workspaces": {"ws_pgtap_a": "admin"}, "roles": ["platform_admin"]}'
 \set platform_admin '{"sub": "usr_pgtap_platform", "workspaces": {}, "roles": ["platform_admin"]}'
 

@@ -3,33 +3,11 @@
 BEGIN;
 select plan(45);
 
-\set owner_a '{"sub": "usr_pgtap_owner", "workspaces": {"ws_pgtap_a": "owner"}}'
-\set admin_a '{"sub": "usr_pgtap_admin", "workspaces": {"ws_pgtap_a": "admin"}}'
-\set member_a '{"sub": "usr_pgtap_member", "workspaces": {"ws_pgtap_a": "member"}}'
-\set viewer_a '{"sub": "usr_pgtap_viewer", "workspaces": {"ws_pgtap_a": "viewer"}}'
-\set outsider '{"sub": "usr_pgtap_outsider", "workspaces": {"ws_pgtap_b": "owner"}}'
-\set reviewer '{"sub": "usr_pgtap_reviewer", "workspaces": {}, "roles": ["platform_reviewer"]}'
+\ir ../include/callers.sql
 
 \ir ../include/error_detail.sql
 
--- A new entity of ws_pgtap_a; returns its id.
-create function pg_temp.entity(slug text, kind text, definition jsonb) returns text
-language sql
-as $$
-    select (api.entity_create('{"sub": "usr_pgtap_owner", "workspaces": {"ws_pgtap_a": "owner"}}',
-                              jsonb_build_object('workspaceId', 'ws_pgtap_a', 'kind', kind,
-                                                 'slug', slug, 'name', initcap(slug),
-                                                 'definition', definition))).body ->> 'id'
-$$;
-
--- Replaces an entity's definition (a new version); returns the new version id.
-create function pg_temp.redefine(id text, definition jsonb) returns text
-language sql
-as $$
-    select (api.entity_patch('{"sub": "usr_pgtap_owner", "workspaces": {"ws_pgtap_a": "owner"}}',
-                             id, jsonb_build_object('definition', definition))).body
-           ->> 'currentVersionId'
-$$;
+\ir ../include/entity_fixtures.sql
 
 -- Definitions and privileges
 select has_table('core', 'entities', 'entities table');

@@ -3,12 +3,7 @@
 BEGIN;
 select plan(23);
 
-\set owner_a '{"sub": "usr_pgtap_owner", "workspaces": {"ws_pgtap_a": "owner"}}'
-\set admin_a '{"sub": "usr_pgtap_admin", "workspaces": {"ws_pgtap_a": "admin"}}'
-\set member_a '{"sub": "usr_pgtap_member", "workspaces": {"ws_pgtap_a": "member"}}'
-\set viewer_a '{"sub": "usr_pgtap_viewer", "workspaces": {"ws_pgtap_a": "viewer"}}'
-\set outsider '{"sub": "usr_pgtap_outsider", "workspaces": {"ws_pgtap_b": "owner"}}'
-\set reviewer '{"sub": "usr_pgtap_reviewer", "workspaces": {}, "roles": ["platform_reviewer"]}'
+\ir ../include/callers.sql
 
 \ir ../include/error_detail.sql
 
