@@ -91,6 +91,11 @@ class Receiver:
                     return
                 super().finish_request(request, client_address)
 
+            def handle_error(self, request, client_address):
+                # A sender killed mid-request (tests/faults) resets its connection: expected.
+                if not isinstance(sys.exc_info()[1], OSError):
+                    super().handle_error(request, client_address)
+
         self.server = Server((host, port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
