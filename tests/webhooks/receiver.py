@@ -5,8 +5,8 @@ It verifies EVERY request's signature with an implementation of its own (Standar
 1.0, independent of the SQL that signs: the secret is the base64-decoded part after `whsec_`,
 the signed content `id.timestamp.body`, any of the space-separated `v1,` signatures may match),
 checks that webhook-timestamp is within 5 minutes of now, and records every request (path,
-webhook-id, timestamp, body, the signatures, verified?, arrival time). Each path (one per
-endpoint) has its secrets and a behaviour: answer a status (2xx by default, 500, 410, 503 …)
+webhook-id, timestamp, body, the signatures, verified?, arrival time, the connection). Each
+path (one per endpoint) has its secrets and a behaviour: answer a status (2xx by default, 500, 410, 503 …)
 for a number of requests or until an instant, redirect, or wait before answering.
 
 Threaded (one thread per connection), HTTP/1.1 with keep-alive, TLS with the dev stack's
@@ -69,7 +69,8 @@ class Receiver:
             def do_POST(self):
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
-                status, delay, location = receiver._record(self.path, self.headers, body)
+                status, delay, location = receiver._record(self.path, self.headers, body,
+                                                           self.client_address)
                 if delay:
                     time.sleep(delay)
                 self.send_response(status)
@@ -131,7 +132,7 @@ class Receiver:
                 "status": status, "delay": delay, "location": location, "count": count,
                 "until": time.time() + seconds if seconds is not None else None}
 
-    def _record(self, path, headers, body):
+    def _record(self, path, headers, body, peer):
         now = time.time()
         msg_id = headers.get("webhook-id")
         ts = headers.get("webhook-timestamp")
@@ -154,7 +155,7 @@ class Receiver:
             "path": path, "id": msg_id, "timestamp": ts, "body": body.decode("utf-8", "replace"),
             "signature": sig, "verified": bool(secrets) and verify(secrets, msg_id, ts, body, sig),
             "fresh": fresh, "arrived": now, "status": status,
-            "content_type": headers.get("content-type"), "user_agent": headers.get("user-agent"),
+            "peer": f"{peer[0]}:{peer[1]}", "content_type": headers.get("content-type"), "user_agent": headers.get("user-agent"),
         }
         with self.lock:
             self.records.append(rec)
