@@ -67,7 +67,8 @@ int pgsession_take_notifies(PGconn *conn)
 	PGnotify *n;
 	int count = 0;
 
-	PQconsumeInput(conn);
+	if (PQconsumeInput(conn) == 0 && PQstatus(conn) == CONNECTION_BAD)
+		return -1;
 	while ((n = PQnotifies(conn)) != NULL) {
 		PQfreemem(n);
 		count++;

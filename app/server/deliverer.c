@@ -137,13 +137,15 @@ static void collect(struct deliverer *d)
 	int left;
 
 	while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
-		struct attempt *a = NULL;
+		struct attempt *a;
+		char *priv = NULL;
 		char error[DELIVERER_ERROR_MAX];
 		int status;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&a);
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		a = (struct attempt *)(void *)priv;
 		status = webhook_request_outcome(a->req, msg->data.result, error, sizeof(error));
 		curl_multi_remove_handle(d->multi, a->req->easy);
 		add_result(d, a->id, a->attempts, status, error);
@@ -257,9 +259,10 @@ static void deliver(struct deliverer *d)
 						    "integrations_webhooks", DELIVERER_DB_ERROR);
 			want_claim = true;
 		}
+		/* Results not yet recorded (the connection was lost) hold their room too. */
 		if (d->conn != NULL && !stopping && want_claim &&
-		    d->in_flight < DELIVERER_MAX_IN_FLIGHT) {
-			int room = DELIVERER_MAX_IN_FLIGHT - d->in_flight;
+		    d->in_flight + d->n_results < DELIVERER_MAX_IN_FLIGHT) {
+			int room = DELIVERER_MAX_IN_FLIGHT - d->in_flight - d->n_results;
 			int n = claim(d, room);
 
 			if (n < 0)
@@ -277,7 +280,7 @@ static void deliver(struct deliverer *d)
 			d->n_results = 0;
 			continue;
 		}
-		if (d->in_flight >= DELIVERER_MAX_IN_FLIGHT)
+		if (d->in_flight >= DELIVERER_MAX_IN_FLIGHT || d->conn == NULL || stopping)
 			timeout_ms = DELIVERER_IDLE_MS; /* a transfer ending wakes us */
 		else if (want_claim)
 			timeout_ms = 0;
@@ -288,8 +291,14 @@ static void deliver(struct deliverer *d)
 		pg.fd = d->conn != NULL ? PQsocket(d->conn) : -1;
 		curl_multi_poll(d->multi, &pg, pg.fd >= 0 ? 1 : 0, timeout_ms, NULL);
 		/* Notifications may also have come in with a statement's result. */
-		if (d->conn != NULL && pgsession_take_notifies(d->conn) > 0)
-			want_claim = true;
+		if (d->conn != NULL) {
+			int notified = pgsession_take_notifies(d->conn);
+
+			if (notified < 0) /* the server went away: not a busy loop on its EOF */
+				drop_connection(d);
+			else if (notified > 0)
+				want_claim = true;
+		}
 		if (ms_since(&last_claim) >= DELIVERER_IDLE_MS)
 			want_claim = true;
 	}

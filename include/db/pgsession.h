@@ -22,7 +22,10 @@ PGconn *pgsession_connect(const char *db_url, const char *application_name, cons
 /* Waits up to ms for a notification on conn (or a signal); consumes what arrived. */
 void pgsession_wait(PGconn *conn, long ms);
 
-/* Reads what the server sent and drops the notifications; returns how many there were. */
+/*
+ * Reads what the server sent and drops the notifications; returns how many there were, -1
+ * when the connection is lost.
+ */
 int pgsession_take_notifies(PGconn *conn);
 
 /* Logs a failed statement (what, event, its SQLSTATE and the connection's error message). */
