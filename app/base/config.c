@@ -251,6 +251,93 @@ static int load_runners(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* --- webhook delivery (PRODUCT §15) --- */
+
+/*
+ * About three days of retries (sum 257,705 s ≈ 71.6 h, ±20% jitter each) over 9 retries,
+ * 10 attempts in all: exponential at first, then every 20 h once a receiver has been down
+ * for most of a day.
+ */
+#define WEBHOOK_RETRY_SCHEDULE_DEFAULT "5,300,1800,7200,18000,36000,50400,72000,72000"
+
+/* "5,300,1800": seconds, each 1 to 7 days; at most CONFIG_WEBHOOK_MAX_RETRIES; "" none. */
+static int parse_retry_schedule(struct config *cfg, const char *spec, char *err, size_t errlen)
+{
+	const char *p = spec;
+
+	cfg->webhook_retries = 0;
+	while (*p != '\0') {
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(p, &end, 10);
+		if (errno != 0 || end == p || n < 1 || n > 7 * 86400 ||
+		    (*end != ',' && *end != '\0') ||
+		    cfg->webhook_retries == CONFIG_WEBHOOK_MAX_RETRIES) {
+			snprintf(err, errlen,
+				 "INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE must be a comma-separated "
+				 "list "
+				 "of at most %d delays in seconds, each from 1 to 604800",
+				 CONFIG_WEBHOOK_MAX_RETRIES);
+			return -1;
+		}
+		cfg->webhook_retry_schedule[cfg->webhook_retries++] = (int)n;
+		p = *end == ',' ? end + 1 : end;
+		if (*end == ',' && *p == '\0') {
+			snprintf(err, errlen,
+				 "INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE ends with a comma");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * INTEGRATIONS_DELIVERERS (default 1, 0 to 64) delivery processes, in either role;
+ * INTEGRATIONS_WEBHOOK_TIMEOUT seconds an attempt may take (default 10);
+ * INTEGRATIONS_WEBHOOK_LEASE seconds a claim lasts (default 30; longer than an attempt and
+ * its recording, else a slow attempt's delivery would be sent again meanwhile);
+ * INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE=1 lets receivers be on private addresses (refused in
+ * production); INTEGRATIONS_WEBHOOK_CA_FILE; INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE.
+ */
+static int load_webhooks(struct config *cfg, char *err, size_t errlen)
+{
+	const char *schedule = getenv("INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE");
+
+	if (parse_int_env("INTEGRATIONS_DELIVERERS", 1, 0, 64, 10, &cfg->deliverers, err, errlen) <
+		    0 ||
+	    parse_int_env("INTEGRATIONS_WEBHOOK_TIMEOUT", 10, 1, 60, 10, &cfg->webhook_timeout, err,
+			  errlen) < 0 ||
+	    parse_int_env("INTEGRATIONS_WEBHOOK_LEASE", 30, 3, 3600, 10, &cfg->webhook_lease, err,
+			  errlen) < 0 ||
+	    parse_int_env("INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE", 0, 0, 1, 10,
+			  &cfg->webhook_allow_private, err, errlen) < 0 ||
+	    parse_retry_schedule(cfg, schedule != NULL ? schedule : WEBHOOK_RETRY_SCHEDULE_DEFAULT,
+				 err, errlen) < 0)
+		return -1;
+	if (cfg->webhook_lease < cfg->webhook_timeout + 2) {
+		snprintf(err, errlen,
+			 "INTEGRATIONS_WEBHOOK_LEASE must exceed INTEGRATIONS_WEBHOOK_TIMEOUT by 2 "
+			 "s "
+			 "at least");
+		return -1;
+	}
+	if (cfg->production && cfg->webhook_allow_private) {
+		snprintf(err, errlen, "production refuses INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE=1");
+		return -1;
+	}
+	cfg->webhook_ca_file = env_or("INTEGRATIONS_WEBHOOK_CA_FILE", NULL);
+	if (cfg->webhook_ca_file != NULL && access(cfg->webhook_ca_file, R_OK) != 0) {
+		snprintf(err, errlen, "cannot read INTEGRATIONS_WEBHOOK_CA_FILE %s",
+			 cfg->webhook_ca_file);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- end webhook delivery --- */
+
 int config_load(struct config *cfg, char *err, size_t errlen)
 {
 	const char *env = getenv("INTEGRATIONS_ENV");
@@ -279,9 +366,9 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 	    parse_int_env("INTEGRATIONS_JWT_MAX_LIFETIME", CONFIG_JWT_MAX_LIFETIME_DEFAULT, 60,
 			  CONFIG_JWT_MAX_LIFETIME_LIMIT, 10, &cfg->jwt_max_lifetime, err,
 			  errlen) < 0 ||
-	    load_runners(cfg, err, errlen) < 0 || load_secret(cfg, err, errlen) < 0 ||
-	    load_keys(cfg, err, errlen) < 0 || load_cursor_key(cfg, err, errlen) < 0 ||
-	    check_production(cfg, err, errlen) < 0)
+	    load_runners(cfg, err, errlen) < 0 || load_webhooks(cfg, err, errlen) < 0 ||
+	    load_secret(cfg, err, errlen) < 0 || load_keys(cfg, err, errlen) < 0 ||
+	    load_cursor_key(cfg, err, errlen) < 0 || check_production(cfg, err, errlen) < 0)
 		return -1;
 	if (cfg->hs256_secret == NULL && cfg->n_keys == 0) {
 		snprintf(err, errlen,
@@ -303,6 +390,7 @@ void config_free(struct config *cfg)
 	free(cfg->audience);
 	free(cfg->hs256_secret);
 	free(cfg->cursor_key);
+	free(cfg->webhook_ca_file);
 	for (i = 0; i < cfg->n_keys; i++) {
 		free(cfg->keys[i].kid);
 		free(cfg->keys[i].pem);

@@ -51,9 +51,9 @@ int main(void)
 		return 2;
 	}
 	if (cfg.runner_only) {
-		/* INTEGRATIONS_ROLE=runner: rollout job runners only, no socket. */
+		/* INTEGRATIONS_ROLE=runner: rollout job runners and webhook deliverers, no socket. */
 		LOG_EVENT(LOG_INFO, "running jobs", LOG_STR("event", "runners"),
-			  LOG_INT("runners", cfg.runners));
+			  LOG_INT("runners", cfg.runners), LOG_INT("deliverers", cfg.deliverers));
 		rc = supervisor_run(&cfg, -1);
 		config_free(&cfg);
 		return rc;
@@ -66,7 +66,7 @@ int main(void)
 	}
 	LOG_EVENT(LOG_INFO, "listening", LOG_STR("event", "listening"),
 		  LOG_STR("socket", cfg.socket_path), LOG_INT("workers", cfg.workers),
-		  LOG_INT("runners", cfg.runners),
+		  LOG_INT("runners", cfg.runners), LOG_INT("deliverers", cfg.deliverers),
 		  LOG_STR("env", cfg.production ? "production" : "development"));
 	rc = supervisor_run(&cfg, fd);
 	close(fd);

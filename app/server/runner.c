@@ -5,16 +5,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
 
 #include "base/log.h"
+#include "db/pgsession.h"
 
 #define RUNNER_IDLE_MS 1000
 #define RUNNER_RECONNECT_MS 1000
+#define RUNNER_DB_ERROR "runner_db_error"
 
 static volatile sig_atomic_t stopping;
 
@@ -41,86 +42,6 @@ static void pace(const struct timespec *last_start, int rate)
 		;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static void log_db_error(const char *what, PGconn *conn, const PGresult *res)
-{
-	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-
-	LOG_EVENT(LOG_WARN, what, LOG_STR("event", "runner_db_error"),
-		  LOG_STR("sqlstate", state != NULL ? state : ""),
-		  LOG_STR("error", PQerrorMessage(conn)));
-}
-
-/* Connects and LISTENs; NULL (after a pause) when the database is unreachable. */
-#define RUNNER_CONNECT_TIMEOUT "5" /* seconds */
-
-static PGconn *runner_connect(const struct config *cfg)
-{
-	/*
-	 * application_name: the runners' sessions are told apart in pg_stat_activity.
-	 * connect_timeout, TCP keepalives and tcp_user_timeout (ms), before dbname so that the
-	 * URL's own settings win: a runner told to stop while its database host is unreachable
-	 * would otherwise wait out TCP's retransmissions (a quarter of an hour) for a statement
-	 * already sent, or for ever for the answer to one the server received.
-	 */
-	static const char *const keys[] = {
-		"connect_timeout",  "keepalives_idle", "keepalives_interval", "keepalives_count",
-		"tcp_user_timeout", "dbname",          "application_name",    NULL,
-	};
-	const char *const values[] = {
-		RUNNER_CONNECT_TIMEOUT, "10", "5", "3", "20000", cfg->db_url,
-		"rollout-runner",       NULL,
-	};
-	PGconn *conn = PQconnectdbParams(keys, values, 1);
-	PGresult *res;
-
-	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-		LOG_EVENT(LOG_WARN, "runner cannot connect", LOG_STR("event", "runner_db_error"),
-			  LOG_STR("error", conn != NULL ? PQerrorMessage(conn) : "out of memory"));
-		PQfinish(conn);
-		sleep_ms(RUNNER_RECONNECT_MS);
-		return NULL;
-	}
-	res = PQexec(conn, "listen integrations_rollouts");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		log_db_error("runner cannot listen", conn, res);
-	PQclear(res);
-	return conn;
-}
-
-/* Waits up to ms for a notification on conn (or a signal); consumes what arrived. */
-static void wait_notify(PGconn *conn, long ms)
-{
-	int fd = PQsocket(conn);
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-	PGnotify *n;
-	fd_set set;
-
-	if (fd < 0) {
-		sleep_ms(ms);
-		return;
-	}
-	/* A notification read in with the last result: no waiting. */
-	if ((n = PQnotifies(conn)) != NULL) {
-		do
-			PQfreemem(n);
-		while ((n = PQnotifies(conn)) != NULL);
-		return;
-	}
-	FD_ZERO(&set);
-	FD_SET(fd, &set);
-	if (select(fd + 1, &set, NULL, NULL, &tv) > 0)
-		PQconsumeInput(conn);
-	while ((n = PQnotifies(conn)) != NULL)
-		PQfreemem(n);
-}
-
 /*
  * One claim and, when a job was due, its run. Returns 1 when a job ran (or failed to), 0 when
  * none was due, -1 when the connection is lost.
@@ -136,7 +57,7 @@ static int runner_step(PGconn *conn, const char *name, const char *lease)
 			   "select core.rollout_job_claim($1, make_interval(secs => $2::int))", 2,
 			   NULL, claim_params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_db_error("rollout job claim failed", conn, res);
+		pgsession_log_error("rollout job claim failed", RUNNER_DB_ERROR, conn, res);
 		PQclear(res);
 		return PQstatus(conn) == CONNECTION_OK ? 0 : -1;
 	}
@@ -152,7 +73,7 @@ static int runner_step(PGconn *conn, const char *name, const char *lease)
 			   NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		/* The job stays leased: it is taken again once the lease expires. */
-		log_db_error("rollout job run failed", conn, res);
+		pgsession_log_error("rollout job run failed", RUNNER_DB_ERROR, conn, res);
 		PQclear(res);
 		return PQstatus(conn) == CONNECTION_OK ? 1 : -1;
 	}
@@ -190,7 +111,9 @@ int runner_run(const struct config *cfg)
 		int rc;
 
 		if (conn == NULL) {
-			conn = runner_connect(cfg);
+			/* application_name: the runners' sessions are told apart in pg_stat_activity. */
+			conn = pgsession_connect(cfg->db_url, "rollout-runner",
+						 "integrations_rollouts", RUNNER_DB_ERROR);
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &started);
@@ -200,9 +123,9 @@ int runner_run(const struct config *cfg)
 		if (rc < 0) {
 			PQfinish(conn);
 			conn = NULL;
-			sleep_ms(RUNNER_RECONNECT_MS);
+			pgsession_sleep_ms(RUNNER_RECONNECT_MS);
 		} else if (rc == 0 && !stopping) {
-			wait_notify(conn, RUNNER_IDLE_MS);
+			pgsession_wait(conn, RUNNER_IDLE_MS);
 		}
 	}
 	PQfinish(conn);

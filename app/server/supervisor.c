@@ -11,6 +11,7 @@
 
 #include "base/xalloc.h"
 #include "base/log.h"
+#include "server/deliverer.h"
 #include "server/runner.h"
 #include "server/worker.h"
 #include "http/metrics.h"
@@ -28,7 +29,8 @@ struct slot {
 
 /*
  * Slots 0 … workers-1 are FastCGI workers, slots workers … workers+runners-1 rollout job
- * runners (server/runner.h): both respawned, replaced on SIGHUP and drained alike.
+ * runners (server/runner.h), then cfg->deliverers webhook delivery processes
+ * (server/deliverer.h): all respawned, replaced on SIGHUP and drained alike.
  */
 struct pool {
 	const struct config *cfg;
@@ -51,19 +53,43 @@ static bool is_runner(const struct pool *p, int slot)
 	return slot >= p->cfg->workers;
 }
 
+/* --- webhook delivery (PRODUCT §15): the last cfg->deliverers slots --- */
+static bool is_deliverer(const struct pool *p, int slot)
+{
+	return slot >= p->cfg->workers + p->cfg->runners;
+}
+
+static int run_slot(const struct pool *p, int slot)
+{
+	if (is_deliverer(p, slot))
+		return deliverer_run(p->cfg);
+	return is_runner(p, slot) ? runner_run(p->cfg) : worker_run(p->cfg, p->listen_fd);
+}
+
+static const char *slot_event(const struct pool *p, int slot, const char *worker,
+			      const char *runner, const char *deliverer)
+{
+	if (is_deliverer(p, slot))
+		return deliverer;
+	return is_runner(p, slot) ? runner : worker;
+}
+/* --- end webhook delivery --- */
+
 static pid_t spawn(struct pool *p, int slot)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &p->old_mask, NULL);
-		exit(is_runner(p, slot) ? runner_run(p->cfg) : worker_run(p->cfg, p->listen_fd));
+		exit(run_slot(p, slot));
 	}
 	if (pid < 0)
 		LOG_EVENT(LOG_ERROR, "cannot fork a worker", LOG_STR("event", "fork_failed"),
 			  LOG_STR("error", strerror(errno)));
 	else
-		log_event(is_runner(p, slot) ? "runner_started" : "worker_started", pid);
+		log_event(slot_event(p, slot, "worker_started", "runner_started",
+				     "deliverer_started"),
+			  pid);
 	return pid < 0 ? 0 : pid;
 }
 
@@ -95,7 +121,8 @@ static void forget(struct pool *p, pid_t pid, int status)
 	}
 	for (s = 0; s < p->n_slots; s++) {
 		if (p->slots[s].pid == pid) {
-			const char *event = is_runner(p, s) ? "runner_died" : "worker_died";
+			const char *event = slot_event(p, s, "worker_died", "runner_died",
+						       "deliverer_died");
 
 			p->slots[s].pid = 0;
 			LOG_EVENT(LOG_WARN, event, LOG_STR("event", event), LOG_INT("pid", pid),
@@ -174,7 +201,7 @@ static void drain(struct pool *p, const sigset_t *set)
 int supervisor_run(const struct config *cfg, int listen_fd)
 {
 	struct pool p = { .cfg = cfg,
-			  .n_slots = cfg->workers + cfg->runners,
+			  .n_slots = cfg->workers + cfg->runners + cfg->deliverers,
 			  .listen_fd = listen_fd };
 	struct timespec tick = { 1, 0 };
 	sigset_t set;

@@ -4,6 +4,7 @@
 readonly -a PACKAGES=(
     build-essential autoconf automake libtool pkg-config
     libfcgi-dev libpq-dev libjson-c-dev libjwt-dev check
+    libcurl4-openssl-dev
     nginx postgresql-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
     python3-pytest python3-requests python3-jwt python3-cryptography python3-jsonschema python3-yaml
     openssl curl procps git

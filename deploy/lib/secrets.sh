@@ -70,6 +70,16 @@ env_write() {
         INTEGRATIONS_DEV_DIR "$DEV_DIR"
         INTEGRATIONS_TEST_PG "host=$PG_DIR port=$PG_PORT dbname=integrations user=postgres"
         INTEGRATIONS_API_BIN "$API_BIN"
+        # Webhook delivery (PRODUCT §15): receivers of the tests are on loopback and use the
+        # stack's self-signed certificate; a short retry schedule (1 s, 1 s, 2 s: 4 attempts),
+        # a 3 s timeout and a 6 s lease so that the suites see retries, failures and killed
+        # deliverers' claims come back within seconds.
+        INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE 1
+        INTEGRATIONS_WEBHOOK_CA_FILE "$NGINX_DIR/cert.pem"
+        INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE "${INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE:-1,1,2}"
+        INTEGRATIONS_WEBHOOK_TIMEOUT "${INTEGRATIONS_WEBHOOK_TIMEOUT:-3}"
+        INTEGRATIONS_WEBHOOK_LEASE "${INTEGRATIONS_WEBHOOK_LEASE:-6}"
+        INTEGRATIONS_DELIVERERS "${INTEGRATIONS_DELIVERERS:-2}"
     )
     local i
     {

@@ -9,6 +9,8 @@
 /* INTEGRATIONS_JWT_MAX_LIFETIME: 24 h unless set, 60 s to 366 days. */
 #define CONFIG_JWT_MAX_LIFETIME_DEFAULT 86400
 #define CONFIG_JWT_MAX_LIFETIME_LIMIT (366 * 86400)
+/* Webhook delivery: the most retries INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE may list. */
+#define CONFIG_WEBHOOK_MAX_RETRIES 32
 
 enum jwt_key_alg { JWT_KEY_RS256, JWT_KEY_ES256 };
 
@@ -32,6 +34,15 @@ struct config {
 	int runner_lease; /* seconds a claimed job stays leased to its runner */
 	int runner_rate; /* most jobs a second per runner (INTEGRATIONS_RUNNER_RATE); 0: unpaced */
 	bool runner_only; /* INTEGRATIONS_ROLE=runner: no FastCGI socket, no workers */
+	/* Webhook delivery processes (PRODUCT §15, server/deliverer.h). */
+	int deliverers; /* INTEGRATIONS_DELIVERERS: processes after the runners */
+	int webhook_timeout; /* seconds, a whole attempt (INTEGRATIONS_WEBHOOK_TIMEOUT) */
+	int webhook_lease; /* seconds a claimed delivery stays leased (INTEGRATIONS_WEBHOOK_LEASE) */
+	int webhook_allow_private; /* 1: private and loopback receivers allowed (development) */
+	char *webhook_ca_file; /* NULL: the system's CA certificates */
+	/* seconds before retry 1, 2, …: INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE */
+	int webhook_retry_schedule[CONFIG_WEBHOOK_MAX_RETRIES];
+	int webhook_retries; /* entries of webhook_retry_schedule */
 	bool production;
 	unsigned char *hs256_secret; /* NULL: HS256 not accepted */
 	size_t hs256_secret_len;

@@ -12,6 +12,12 @@
      expire): every install upgraded exactly once (one `upgrade` operation with the rollout's actor
      each), the counts exact, every job terminal within ROLLOUT_LIMIT seconds, the runners
      respawned.
+  f. webhooks: 2,000 events written over 20 s to a workspace with two endpoints on a local
+     HTTPS receiver (tests/webhooks/receiver.py, which checks every signature), one of which
+     answers 503 for the first seconds, while every second every webhook delivery process is
+     killed (kill -9): afterwards every event reached both endpoints with a 2xx at least once
+     (none lost), every duplicate has the same webhook-id and an identical body, every
+     signature verified, every delivery row is delivered, the deliverers respawned.
 
 Loopback only; acts on the processes named by the dev stack's pid files; always leaves
 PostgreSQL running and the pool whole. Exit status 0 when every scenario passed, 1 otherwise.
@@ -28,8 +34,8 @@ import time
 
 from stack import (
     BASE, Client, ENV, KILL_LOAD_SECONDS, KILL_SLACK, Load, PG_BIN, PG_DOWN_SECONDS,
-    RECOVERY_LIMIT, REPO, ROLLOUT_INSTALLS, ROLLOUT_LIMIT, RUN_ID, TEST_PG, fmt_failures,
-    healthy, log, nginx_reload, pg_ctl, pg_running, pg_start, psql, runner_pids,
+    RECOVERY_LIMIT, REPO, ROLLOUT_INSTALLS, ROLLOUT_LIMIT, RUN_ID, TEST_PG, deliverer_pids,
+    fmt_failures, healthy, log, nginx_reload, pg_ctl, pg_running, pg_start, psql, runner_pids,
     scenario_result, supervisor_pid, token, wait_db_answers, wait_pool, worker_pids,
 )
 
@@ -339,12 +345,146 @@ def scenario_rollout():
     return scenario_result(summary, problems)
 
 
+# ------------------------------------------------------------------------ f: webhooks
+
+WEBHOOK_EVENTS = 2000
+WEBHOOK_SECONDS = 20          # the events are written over this long, deliverers killed
+WEBHOOK_503_SECONDS = 2.5     # the second endpoint's outage: shorter than the dev schedule
+WEBHOOK_SETTLE = 30           # seconds after the last event for every delivery to end
+
+
+def write_events(ws, n, seconds):
+    """n events of ws through one psql session (each its own transaction), paced over seconds."""
+    proc = subprocess.Popen([f"{PG_BIN}/psql", TEST_PG, "-X", "-q", "-v", "ON_ERROR_STOP=1"],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    for i in range(n):
+        proc.stdin.write(f"select core.event_emit('{ws}', 'integration.updated', "
+                         f"'{{\"i\": {i}, \"note\": \"x, y: z\"}}');\n")
+        if i % 20 == 19:
+            proc.stdin.flush()
+            ahead = t0 + seconds * (i + 1) / n - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+    proc.stdin.close()
+    err = proc.stderr.read()
+    if proc.wait(timeout=60) != 0:
+        raise RuntimeError(f"psql writing events failed: {err.strip()[:300]}")
+
+
+def scenario_webhooks():
+    sys.path.insert(0, str(REPO / "tests" / "webhooks"))
+    from receiver import Receiver, new_secret  # pylint: disable=import-outside-toplevel
+
+    problems = []
+    sup = supervisor_pid()
+    n_deliverers = len(deliverer_pids(sup))
+    if n_deliverers == 0:
+        return False, "no webhook deliverers (INTEGRATIONS_DELIVERERS=0?)"
+    ws = f"ws_faults_whd_{RUN_ID}"
+    with Receiver() as rcv:
+        paths = ["/f/steady", "/f/outage"]
+        for path in paths:
+            secret = new_secret()
+            rcv.endpoint(path, [secret])
+            psql(f"insert into core.webhook_endpoints (workspace_id, url, secret, created_by) "
+                 f"values ('{ws}', '{rcv.url(path)}', '{secret}', 'usr_faults');")
+        rcv.behave("/f/outage", status=503, seconds=WEBHOOK_503_SECONDS)
+        writer = threading.Thread(target=write_events, args=(ws, WEBHOOK_EVENTS, WEBHOOK_SECONDS))
+        t0 = time.monotonic()
+        writer.start()
+        kills = 0
+        while writer.is_alive():
+            for pid in deliverer_pids(sup):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    kills += 1
+                except ProcessLookupError:
+                    pass
+            time.sleep(1.0)
+        writer.join()
+        written = time.monotonic() - t0
+        events = set(psql(f"select id from core.events where workspace_id = '{ws}';"))
+        deadline = time.monotonic() + WEBHOOK_SETTLE
+        left = None
+        while time.monotonic() < deadline:
+            left = psql(f"select count(*) from core.webhook_deliveries as d "
+                        f"join core.webhook_endpoints as e on e.id = d.endpoint_id "
+                        f"where e.workspace_id = '{ws}' and d.state <> 'delivered';")[0]
+            if left == "0":
+                break
+            time.sleep(0.5)
+        drained = time.monotonic() - t0
+        recs = rcv.received()
+    rows = psql(f"""
+        select (select string_agg(state || '=' || n, ' ' order by state)
+                from (select d.state, count(*) as n from core.webhook_deliveries as d
+                      join core.webhook_endpoints as e on e.id = d.endpoint_id
+                      where e.workspace_id = '{ws}' group by d.state) as s),
+               (select max(d.attempts) from core.webhook_deliveries as d
+                join core.webhook_endpoints as e on e.id = d.endpoint_id
+                where e.workspace_id = '{ws}');""")
+    by_state, max_attempts = rows[0].split("|")
+    if len(events) != WEBHOOK_EVENTS:
+        problems.append(f"{len(events)} events written of {WEBHOOK_EVENTS}")
+    if left != "0":
+        problems.append(f"{left} deliveries not delivered {WEBHOOK_SETTLE} s after the last "
+                        f"event (states: {by_state})")
+    bodies = {}
+    for r in recs:
+        bodies.setdefault((r["path"], r["id"]), set()).add(r["body"])
+    unverified = [r for r in recs if not (r["verified"] and r["fresh"])]
+    if unverified:
+        problems.append(f"{len(unverified)} requests whose signature or timestamp did not "
+                        f"verify, e.g. {unverified[0]}")
+    differing = [k for k, v in bodies.items() if len(v) != 1]
+    if differing:
+        problems.append(f"{len(differing)} webhook-ids sent with different bodies, e.g. "
+                        f"{differing[:3]}")
+    wrong_id = [r for r in recs if json.loads(r["body"]).get("id") != r["id"]]
+    if wrong_id:
+        problems.append(f"{len(wrong_id)} requests whose webhook-id is not the body's id")
+    for path in paths:
+        ok_ids = {r["id"] for r in recs if r["path"] == path and 200 <= r["status"] < 300}
+        lost = events - ok_ids
+        if lost:
+            problems.append(f"{path}: {len(lost)} events never delivered with a 2xx, e.g. "
+                            f"{sorted(lost)[:3]}")
+        unknown = {r["id"] for r in recs if r["path"] == path} - events
+        if unknown:
+            problems.append(f"{path}: {len(unknown)} webhook-ids that are no event of {ws}")
+    answered_503 = sum(1 for r in recs if r["status"] == 503)
+    if answered_503 == 0:
+        problems.append("the outage endpoint never answered 503: the scenario tested nothing")
+    ok_requests = sum(1 for r in recs if 200 <= r["status"] < 300)
+    duplicates = ok_requests - len({(r["path"], r["id"]) for r in recs
+                                    if 200 <= r["status"] < 300})
+    after = set()
+    respawn_deadline = time.monotonic() + 5
+    while time.monotonic() < respawn_deadline:
+        after = deliverer_pids(sup)
+        if len(after) == n_deliverers:
+            break
+        time.sleep(0.1)
+    if len(after) != n_deliverers:
+        problems.append(f"{len(after)} deliverers of {n_deliverers} after the test")
+    summary = (f"{len(events)} events x 2 endpoints written in {written:.1f} s, {kills} "
+               f"deliverers killed, all delivered {drained:.1f} s after the start; "
+               f"{len(recs)} requests ({answered_503} answered 503 by the outage endpoint, "
+               f"{duplicates} duplicate 2xx deliveries after kills), deliveries {by_state}, "
+               f"max attempts {max_attempts}")
+    return scenario_result(summary, problems)
+
+
 SCENARIOS = {
     "a": ("kill -9 workers under load", scenario_kill),
     "b": ("PostgreSQL stopped 5 s under load", scenario_postgres),
     "c": ("nginx reload + rolling restart under load", scenario_reload),
     "d": ("PostgreSQL restarted while idle", scenario_idle_restart),
     "e": ("rollout of 500 installs, runners kill -9'd every second", scenario_rollout),
+    "f": ("2,000 events to two webhook endpoints, deliverers kill -9'd every second",
+          scenario_webhooks),
 }
 
 

@@ -58,6 +58,14 @@ def runner_pids(sup):
     return {int(p) for p in out.stdout.split()}
 
 
+def deliverer_pids(sup):
+    """The supervisor's webhook delivery processes (webhook-deliverer, cut by the kernel to the
+    15 bytes it keeps of a name)."""
+    out = subprocess.run(["pgrep", "-P", str(sup), "-x", "webhook-deliver"], capture_output=True,
+                         text=True)
+    return {int(p) for p in out.stdout.split()}
+
+
 def worker_pids(sup):
     out = subprocess.run(["pgrep", "-P", str(sup)], capture_output=True, text=True)
     return {int(p) for p in out.stdout.split()}

@@ -11,8 +11,12 @@
 #define CURSOR_KEY "a-cursor-key-of-more-than-32-bytes-0123456789"
 
 static const char *const vars[] = {
-	"INTEGRATIONS_ENV",      "INTEGRATIONS_JWT_SECRET", "INTEGRATIONS_JWT_SECRET_FILE",
-	"INTEGRATIONS_JWT_KEYS", "INTEGRATIONS_CURSOR_KEY", "INTEGRATIONS_CURSOR_KEY_FILE"
+	"INTEGRATIONS_ENV", "INTEGRATIONS_JWT_SECRET", "INTEGRATIONS_JWT_SECRET_FILE",
+	"INTEGRATIONS_JWT_KEYS", "INTEGRATIONS_CURSOR_KEY", "INTEGRATIONS_CURSOR_KEY_FILE",
+	/* webhook delivery: the dev stack's .dev/env sets them, the tests start without */
+	"INTEGRATIONS_DELIVERERS", "INTEGRATIONS_WEBHOOK_TIMEOUT", "INTEGRATIONS_WEBHOOK_LEASE",
+	"INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE", "INTEGRATIONS_WEBHOOK_CA_FILE",
+	"INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE"
 };
 
 /* A clean environment: production, HS256 with a strong secret, and a strong cursor key. */
@@ -188,6 +192,109 @@ START_TEST(key_file_newline_stripped)
 }
 END_TEST
 
+/* --- webhook delivery (PRODUCT §15) --- */
+START_TEST(webhook_defaults)
+{
+	static const int schedule[] = { 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 72000 };
+	struct config cfg;
+	char err[256];
+	int i, sum = 0;
+
+	ck_assert_int_eq(config_load(&cfg, err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.deliverers, 1);
+	ck_assert_int_eq(cfg.webhook_timeout, 10);
+	ck_assert_int_eq(cfg.webhook_lease, 30);
+	ck_assert_int_eq(cfg.webhook_allow_private, 0);
+	ck_assert_ptr_null(cfg.webhook_ca_file);
+	ck_assert_int_eq(cfg.webhook_retries, 9);
+	for (i = 0; i < cfg.webhook_retries; i++) {
+		ck_assert_int_eq(cfg.webhook_retry_schedule[i], schedule[i]);
+		sum += cfg.webhook_retry_schedule[i];
+	}
+	/* about three days, as PRODUCT §15 says (docs/operations.md: 257,705 s) */
+	ck_assert_int_eq(sum, 257705);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(webhook_schedule_parsed)
+{
+	struct config cfg;
+	char err[256];
+
+	setenv("INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE", "1,1,2", 1);
+	ck_assert_int_eq(config_load(&cfg, err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.webhook_retries, 3);
+	ck_assert_int_eq(cfg.webhook_retry_schedule[2], 2);
+	config_free(&cfg);
+	/* empty: no retry at all */
+	setenv("INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE", "", 1);
+	ck_assert_int_eq(config_load(&cfg, err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.webhook_retries, 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(webhook_bad_schedules_refused)
+{
+	static const char *const bad[] = {
+		"1,,2", "1,2,",
+		",1",   "0",
+		"-5",   "1.5",
+		"5 s",  "604801",
+		"x",    "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1",
+	};
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE", bad[i], 1);
+		ck_assert_msg(load(err, sizeof(err)) == -1, "accepted '%s'", bad[i]);
+		ck_assert_ptr_nonnull(strstr(err, "INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE"));
+	}
+}
+END_TEST
+
+START_TEST(webhook_lease_longer_than_timeout)
+{
+	char err[256];
+
+	setenv("INTEGRATIONS_WEBHOOK_TIMEOUT", "10", 1);
+	setenv("INTEGRATIONS_WEBHOOK_LEASE", "11", 1);
+	ck_assert_int_eq(load(err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "INTEGRATIONS_WEBHOOK_LEASE"));
+	setenv("INTEGRATIONS_WEBHOOK_LEASE", "12", 1);
+	ck_assert_int_eq(load(err, sizeof(err)), 0);
+	setenv("INTEGRATIONS_WEBHOOK_TIMEOUT", "61", 1);
+	ck_assert_int_eq(load(err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(webhook_private_addresses_development_only)
+{
+	char err[256];
+
+	setenv("INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE", "1", 1);
+	ck_assert_int_eq(load(err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE"));
+	setenv("INTEGRATIONS_ENV", "development", 1);
+	ck_assert_int_eq(load(err, sizeof(err)), 0);
+	setenv("INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE", "yes", 1);
+	ck_assert_int_eq(load(err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(webhook_ca_file_must_be_readable)
+{
+	char err[256];
+
+	setenv("INTEGRATIONS_WEBHOOK_CA_FILE", "/nonexistent/ca.pem", 1);
+	ck_assert_int_eq(load(err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "INTEGRATIONS_WEBHOOK_CA_FILE"));
+}
+END_TEST
+/* --- end webhook delivery --- */
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -201,6 +308,15 @@ Suite *make_suite(void)
 	tcase_add_test(tc, key_never_the_jwt_secret);
 	tcase_add_test(tc, key_never_public_key_material);
 	tcase_add_test(tc, key_file_newline_stripped);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("webhooks");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, webhook_defaults);
+	tcase_add_test(tc, webhook_schedule_parsed);
+	tcase_add_test(tc, webhook_bad_schedules_refused);
+	tcase_add_test(tc, webhook_lease_longer_than_timeout);
+	tcase_add_test(tc, webhook_private_addresses_development_only);
+	tcase_add_test(tc, webhook_ca_file_must_be_readable);
 	suite_add_tcase(s, tc);
 	return s;
 }
