@@ -174,8 +174,8 @@ $$;
 /**
  * Trigger (deferred, after insert or update on core.rollouts): in the rollout's (the
  * publisher's) workspace, rollout.started when it starts running (created running, a
- * scheduled one whose startAt came, or a retry of a halted or completed one; not a resume
- * of a paused one), rollout.wave_completed when its current wave moves on or its last wave
+ * scheduled one whose startAt came, a retry of a halted or completed one, the resume of one
+ * paused before it started; not the resume of one paused while running), rollout.wave_completed when its current wave moves on or its last wave
  * completes, then rollout.completed, rollout.halted, rollout.cancelled as its state
  * becomes that.
  */
@@ -187,7 +187,10 @@ declare
     old_state text := case when tg_op = 'UPDATE' then old.state end;
     w int;
 begin
-    if new.state = 'running' and (old_state is null or old_state in ('scheduled', 'halted', 'completed')) then
+    -- Paused → running is a resume, unless the rollout was paused before it ever started.
+    if new.state = 'running' and old_state is distinct from 'running'
+       and (old_state is distinct from 'paused'
+            or (case when tg_op = 'UPDATE' then old.started_at end) is null) then
         perform core.event_emit(new.workspace_id, 'rollout.started',
                                 core.rollout_event_data(new, new.current_wave));
     end if;
