@@ -3,7 +3,9 @@ GET /api/events?workspace_id=&types=&after= (§5 paging, oldest first).
 Every event type after the real API calls that cause it, in the right workspace, with its
 data; paging (limit, cursors both ways, after as a sequence number), the types filter, the
 400s and the 403; N parallel writers in one workspace get sequences 1..N in commit order."""
+import json
 import re
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -265,3 +267,33 @@ def test_parallel_writers_get_gapless_sequences_in_commit_order(api, settings, o
     # occurredAt follows the previous one's
     stamps = [e["occurredAt"] for e in evs]
     assert stamps == sorted(stamps)
+
+
+def test_a_long_transaction_blocks_no_other_writer_and_numbers_follow_commits(api, settings, ws,
+                                                                              owner):
+    """A change whose transaction is still open (a long install, say) holds no lock on the
+    workspace's sequence: its event is numbered at commit. Another change in the workspace
+    commits meanwhile without waiting, and takes the earlier number."""
+    caller = json.dumps({"sub": owner.sub, "workspaces": {ws.id: "owner"}})
+    body = json.dumps({"workspaceId": ws.id, "slug": new_slug(), "name": "Long"})
+    sql = ("begin;\n"
+           "select (api.integration_create(:'caller', :'body')).body ->> 'id';\n"
+           "select pg_sleep(3);\n"
+           "commit;\n")
+    long_tx = subprocess.Popen(
+        ["psql", settings.test_pg, "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
+         "-v", f"caller={caller}", "-v", f"body={body}"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    long_tx.stdin.write(sql)
+    long_tx.stdin.flush()
+    time.sleep(1)  # the long transaction has created its integration and sleeps
+    started = time.monotonic()
+    quick = expect_ok(api.post("/api/integrations", owner, json={
+        "workspaceId": ws.id, "slug": new_slug(), "name": "Quick"}), 201)
+    assert time.monotonic() - started < 1.5, "the quick writer waited for the long transaction"
+    out, err = long_tx.communicate(timeout=30)
+    assert long_tx.returncode == 0, err
+    long_id = out.split()[0]
+    evs = stream(api, owner, ws.id)
+    assert [(e["sequence"], e["data"]["integrationId"]) for e in evs] == \
+        [(1, quick["id"]), (2, long_id)], "numbered in commit order, not in order of the change"
