@@ -197,6 +197,13 @@ bool value_is_semver(const char *s)
 	return *s == '\0';
 }
 
+bool value_is_natural(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n >= 1 && n <= 18 && s[n] == '\0' && (s[0] != '0' || n == 1);
+}
+
 bool value_is_utf8(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;

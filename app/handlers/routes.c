@@ -1,6 +1,7 @@
 #include "db/db.h"
 #include "handlers/common.h"
 #include "handlers/entities.h"
+#include "handlers/events.h"
 #include "handlers/health.h"
 #include "handlers/installs.h"
 #include "handlers/install_history.h"
@@ -209,6 +210,9 @@ const struct route api_routes[] = {
 	  SQL_CALL("install_rollback", REPLY_FROM("api.install_rollback($1::jsonb, $2, $3::jsonb)"),
 		   ARG_CALLER, ARG_PATH(0), ARG_BODY),
 	  .body = BODY_REQUIRED, .body_spec = &install_rollback_body },
+	/* Events (PRODUCT §15). A plain handler: ?workspace_id and ?types are checked (a 400),
+	 * then the caller's role in the workspace (a 403), before the list. */
+	{ ROUTE(HTTP_GET, "/api/events", handle_event_list), .query_params = event_list_params },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

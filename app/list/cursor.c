@@ -122,6 +122,8 @@ static bool value_fits(const struct list_resource *res, const struct list_field 
 		return in_values(f->enum_values, value);
 	case LT_BOOL:
 		return strcmp(value, "true") == 0 || strcmp(value, "false") == 0;
+	case LT_INT:
+		return value_is_natural(value);
 	case LT_JSON:
 		return false;
 	case LT_TEXT:

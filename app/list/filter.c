@@ -1,3 +1,4 @@
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +47,8 @@ static const char *cast_for(enum list_type t)
 		return "::boolean";
 	case LT_JSON:
 		return "::jsonb";
+	case LT_INT:
+		return "::bigint";
 	default:
 		return "::text";
 	}
@@ -63,6 +66,13 @@ static const char *operand(struct compiler *c, const struct list_field *f, struc
 			return NULL;
 		}
 		return json_object_get_boolean(val) ? "true" : "false";
+	}
+	if (f->type == LT_INT) {
+		if (!json_object_is_type(val, json_type_int)) {
+			problem(c, path, "must be an integer");
+			return NULL;
+		}
+		return arena_printf(c->arena, "%" PRId64, json_object_get_int64(val));
 	}
 	if (!json_object_is_type(val, json_type_string)) {
 		problem(c, path, "must be a string");
@@ -182,7 +192,7 @@ static void compile_in(struct compiler *c, struct strbuf *sql, const struct list
 	param(c, sql, sql_text_array(c->arena, items, n), "::text[]", path);
 	if (insensitive || f->type == LT_SEMVER)
 		strbuf_puts(sql, ") as x)");
-	if (f->type == LT_TIMESTAMP || f->type == LT_BOOL)
+	if (f->type == LT_TIMESTAMP || f->type == LT_BOOL || f->type == LT_INT)
 		strbuf_printf(sql, "%s[]", cast_for(f->type));
 	strbuf_puts(sql, negate ? ")))" : "))");
 }

@@ -105,8 +105,11 @@ int list_order_parse(struct arena *a, const struct list_resource *res, const cha
 
 	memset(order, 0, sizeof(*order));
 	if (text == NULL) {
-		order->keys[0] = (struct list_order_key){ list_field_find(res, res->default_order),
-							  DIR_DESC, NULLS_FIRST };
+		order->keys[0] = (struct list_order_key){
+			list_field_find(res, res->default_order),
+			res->default_ascending ? DIR_ASC : DIR_DESC,
+			res->default_ascending ? NULLS_LAST : NULLS_FIRST
+		};
 		order->n_keys = 1;
 	} else {
 		if (json_parse_strict(text, strlen(text), &parsed, &why) < 0) {
@@ -197,6 +200,8 @@ static const char *key_cast(const struct list_field *f)
 		return "::timestamptz";
 	case LT_BOOL:
 		return "::boolean";
+	case LT_INT:
+		return "::bigint";
 	default:
 		return "::text";
 	}

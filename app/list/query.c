@@ -10,6 +10,7 @@
 #include "list/filter.h"
 #include "list/order.h"
 #include "http/problem.h"
+#include "base/values.h"
 #include "base/vocab.h"
 #include "http/route.h"
 
@@ -103,6 +104,13 @@ static int parse_filter(struct request *req, struct list_query *q, struct page_r
 	return p->filter_sql != NULL ? 0 : -1;
 }
 
+/* Whether ?after is a plain value of the resource's position field, under the default order. */
+static bool after_is_position(struct request *req, const struct list_query *q, const char *after)
+{
+	return after != NULL && q->res->position_field != NULL &&
+	       request_query(req, "orderBy") == NULL && value_is_natural(after);
+}
+
 /* Parses the paging parameters; on a problem writes the 400 and returns -1. */
 static int page_or_reply(struct request *req, struct response *resp, struct list_query *q,
 			 struct page_request *p)
@@ -131,6 +139,15 @@ static int page_or_reply(struct request *req, struct response *resp, struct list
 	if (p->cursor == NULL)
 		return 0;
 	p->cursor_values = arena_calloc(req->arena, p->order.n_keys, sizeof(*p->cursor_values));
+	if (after_is_position(req, q, after)) {
+		/*
+		 * The keyset of a cursor at that position whose id tie-breaker is null: past a
+		 * unique position it adds no row, so the page is the rows after it, and
+		 * hasPreviousPage and total read as with a cursor.
+		 */
+		p->cursor_values[0] = after;
+		return 0;
+	}
 	if (list_cursor_decode(req->arena, req->config->cursor_key, req->config->cursor_key_len,
 			       p->fingerprint, p->cursor, p->cursor_values, p->order.n_keys) < 0 ||
 	    !list_cursor_values_valid(q->res, &p->order, p->cursor_values)) {

@@ -175,3 +175,24 @@ const struct list_resource list_rollout_jobs = {
 	.fields = rollout_job_fields,
 	.n_fields = N(rollout_job_fields),
 };
+
+/* A workspace's stream (GET /api/events): the scope leaves webhook.test events (sequence null) out. */
+static const struct list_field event_fields[] = {
+	{ "id", "id", LT_TEXT, false, NULL },
+	{ "type", "type", LT_ENUM, false, vocab_event_types },
+	{ "workspaceId", "workspace_id", LT_TEXT, false, NULL },
+	{ "sequence", "sequence", LT_INT, false, NULL },
+	{ "occurredAt", "occurred_at", LT_TIMESTAMP, false, NULL },
+	{ "data", "data", LT_JSON, false, NULL },
+};
+
+const struct list_resource list_events = {
+	.name = "events",
+	.id_prefix = "evt",
+	.table = "core.events",
+	.default_order = "sequence",
+	.default_ascending = true,
+	.position_field = "sequence",
+	.fields = event_fields,
+	.n_fields = N(event_fields),
+};

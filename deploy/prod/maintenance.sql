@@ -1,5 +1,6 @@
 -- Housekeeping run hourly by integrations-maintenance.service (psql as postgres):
--- the retention purge, then the cleanup of expired Idempotency-Key records.
+-- the retention purge, then the cleanup of expired Idempotency-Key records and of events
+-- past their 30 days.
 \set ON_ERROR_STOP 1
 set application_name = 'integrations-maintenance';
 do $$
@@ -17,3 +18,5 @@ begin
 end
 $$;
 select maintenance.idempotency_cleanup() as idempotency_keys_removed;
+-- Events older than 30 days, with their webhook deliveries (PRODUCT §15).
+select maintenance.events_cleanup() as events_removed;

@@ -24,6 +24,12 @@ bool value_is_semver_key(const char *s);
 /* SemVer 2.0: MAJOR.MINOR.PATCH(-prerelease)?(+build)?, no leading zeros, numbers <= 20 digits. */
 bool value_is_semver(const char *s);
 
+/*
+ * A non-negative integer in decimal that fits a bigint, as PostgreSQL writes one: "0" or 1 to
+ * 18 digits without a leading zero (an events sequence, ?after of GET /api/events).
+ */
+bool value_is_natural(const char *s);
+
 /* Whether len bytes of s are well-formed UTF-8 (shortest forms, no surrogates, <= U+10FFFF). */
 bool value_is_utf8(const char *s, size_t len);
 

@@ -17,8 +17,9 @@
  * LT_SEMVER fields order and compare by a stored generated column named after
  * theirs, <column>_key = core.semver_key(<column>) (sql/008): computing the key
  * per row per query was the cost of every SemVer sort and filter.
+ * LT_INT: a bigint (the events' sequence), compared and ordered as a number.
  */
-enum list_type { LT_TEXT, LT_ENUM, LT_TIMESTAMP, LT_SEMVER, LT_JSON, LT_BOOL };
+enum list_type { LT_TEXT, LT_ENUM, LT_TIMESTAMP, LT_SEMVER, LT_JSON, LT_BOOL, LT_INT };
 
 /* A field callers may filter and sort on: its API name and the column behind it. */
 struct list_field {
@@ -44,6 +45,13 @@ struct list_resource {
 	const char *name;
 	const char *table;
 	const char *default_order; /* field listed newest first when orderBy is absent */
+	bool default_ascending; /* default_order lists oldest first instead (a stream) */
+	/*
+	 * When set: an LT_INT field, unique within the list's scope and the default order's
+	 * first key, whose plain value ?after may give instead of a cursor (the events'
+	 * sequence): with the default order the page then starts after the row holding it.
+	 */
+	const char *position_field;
 	const char *id_prefix; /* its ids are <id_prefix>_<hex> (vocab_valid_id) */
 	const struct list_field *fields;
 	size_t n_fields;
@@ -69,5 +77,7 @@ extern const struct list_resource list_entities;
 extern const struct list_resource list_rollouts;
 extern const struct list_resource list_rollout_jobs;
 extern const struct list_resource list_install_operations;
+/* A workspace's events, oldest first (PRODUCT §15). */
+extern const struct list_resource list_events;
 
 #endif

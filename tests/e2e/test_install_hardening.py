@@ -48,10 +48,13 @@ def nested_schema(pattern):
 
 def legacy_draft_schema(db, integration_id, schema):
     """Gives a draft the variables schema a row written before the rules could hold: without
-    the check trigger (the other triggers, its stored representation's included, run)."""
+    the check trigger (the other triggers, its stored representation's included, run; its
+    event trigger, deferred to commit, is fired before the second ALTER TABLE, which
+    PostgreSQL refuses while the table has pending trigger events)."""
     db.query("begin;"
              " alter table core.integrations disable trigger integrations_variables_schema_update;"
              " update core.integrations set variables_schema = :'s' where id = :'id';"
+             " set constraints core.integrations_events immediate;"
              " alter table core.integrations enable trigger integrations_variables_schema_update;"
              " commit;", s=json.dumps(schema), id=integration_id)
 

@@ -105,6 +105,21 @@ START_TEST(semver)
 }
 END_TEST
 
+START_TEST(naturals)
+{
+	ck_assert(value_is_natural("0"));
+	ck_assert(value_is_natural("7"));
+	ck_assert(value_is_natural("999999999999999999"));
+	ck_assert(!value_is_natural(""));
+	ck_assert(!value_is_natural("07"));
+	ck_assert(!value_is_natural("-1"));
+	ck_assert(!value_is_natural("+1"));
+	ck_assert(!value_is_natural("1.5"));
+	ck_assert(!value_is_natural("1 "));
+	ck_assert(!value_is_natural("1000000000000000000"));
+}
+END_TEST
+
 START_TEST(utf8)
 {
 	ck_assert(value_is_utf8("", 0));
@@ -131,6 +146,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, pg_timestamps);
 	tcase_add_test(tc, semver_keys);
 	tcase_add_test(tc, semver);
+	tcase_add_test(tc, naturals);
 	tcase_add_test(tc, utf8);
 	suite_add_tcase(s, tc);
 	return s;

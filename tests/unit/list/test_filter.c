@@ -54,6 +54,29 @@ START_TEST(empty_filter_is_true)
 }
 END_TEST
 
+/* Integer fields (the events' sequence): JSON integers, compared as bigint. */
+START_TEST(integer_operands)
+{
+	struct json_object *json;
+	const char *why, *text = "{\"sequence\":{\"gt\":5,\"in\":[1,2]}}";
+
+	ck_assert_int_eq(json_parse_strict(text, strlen(text), &json, &why), 0);
+	json_defer_put(a, json);
+	ck_assert_str_eq(
+		list_filter_compile(a, &list_events, json, "e", &p, &v),
+		"(((e.sequence > $2::bigint) and (e.sequence = any($3::text[]::bigint[]))))");
+	ck_assert_str_eq(p.values[1], "5");
+	ck_assert_str_eq(p.values[2], "{\"1\",\"2\"}");
+	reset();
+	text = "{\"sequence\":{\"eq\":\"5\"}}";
+	ck_assert_int_eq(json_parse_strict(text, strlen(text), &json, &why), 0);
+	json_defer_put(a, json);
+	ck_assert_ptr_null(list_filter_compile(a, &list_events, json, "e", &p, &v));
+	ck_assert_str_eq(v.errors[0].path, "?filter/sequence/eq");
+	ck_assert_str_eq(v.errors[0].message, "must be an integer");
+}
+END_TEST
+
 START_TEST(scalar_operators)
 {
 	ck_assert_str_eq(compile("{\"name\":{\"eq\":\"a\",\"lt\":\"z\"}}"),
@@ -250,6 +273,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, logic_and_relations);
 	tcase_add_test(tc, errors_point_into_the_filter);
 	tcase_add_test(tc, limits);
+	tcase_add_test(tc, integer_operands);
 	tcase_add_test(tc, no_caller_text_reaches_sql);
 	suite_add_tcase(s, tc);
 	return s;

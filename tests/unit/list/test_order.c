@@ -34,6 +34,20 @@ START_TEST(default_order_is_created_at_desc_then_id)
 }
 END_TEST
 
+/* A stream (events): oldest first by default, the keyset over the bigint sequence. */
+START_TEST(default_order_ascending_for_a_stream)
+{
+	struct sql_params params = { .n = 1 };
+	const char *values[] = { "41", NULL };
+
+	ck_assert_int_eq(list_order_parse(a, &list_events, NULL, &order, &v), 0);
+	ck_assert_uint_eq(order.n_keys, 2);
+	ck_assert_str_eq(list_order_sql(a, &order, "e", false), "e.sequence asc, e.id asc");
+	ck_assert_str_eq(list_keyset_sql(a, &order, "e", values, false, &params),
+			 "((e.sequence > $2::bigint) or (e.sequence = $3::bigint and false))");
+}
+END_TEST
+
 START_TEST(directions_and_nulls)
 {
 	ck_assert_int_eq(parse("[{\"description\":\"asc\"},{\"publisher\":\"desc_nulls_last\"},"
@@ -157,6 +171,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, errors_point_into_order_by);
 	tcase_add_test(tc, keyset_row_comparison_when_no_nulls);
 	tcase_add_test(tc, keyset_nullable_key_in_every_position);
+	tcase_add_test(tc, default_order_ascending_for_a_stream);
 	suite_add_tcase(s, tc);
 	return s;
 }
