@@ -2,6 +2,20 @@
 -- transaction of the state change it records (the outbox), gives the event the workspace's
 -- next sequence and records a pending delivery for each of the workspace's enabled webhook
 -- endpoints that takes its type, so that what commits is delivered at least once.
+-- core.event_json is an event's one representation: GET /api/events (a list compiled in C,
+-- app/handlers/events.c) and the body of its webhooks (core.webhook_body).
+
+/**
+ * An event as the API shows it: {"id", "type", "workspaceId", "sequence", "occurredAt",
+ * "data"} (docs/api-conventions.md, "Events").
+ */
+create or replace function core.event_json(e core.events) returns jsonb
+language sql stable parallel safe
+as $$
+    select jsonb_build_object('id', e.id, 'type', e.type, 'workspaceId', e.workspace_id,
+                              'sequence', e.sequence, 'occurredAt', core.iso_time(e.occurred_at),
+                              'data', e.data)
+$$;
 
 /**
  * Writes an event of type in workspace's stream with data (a JSON object) and returns it.

@@ -30,18 +30,13 @@ end
 $$;
 
 /**
- * A webhook's body: the event as {"id", "type", "workspaceId", "sequence", "occurredAt",
- * "data"}, compact. The same bytes every time the event is sent (a retry, a redelivery).
+ * A webhook's body: the event as GET /api/events shows it (core.event_json), compact. The
+ * same bytes every time the event is sent (a retry, a redelivery).
  */
 create or replace function core.webhook_body(ev core.events) returns text
 language sql stable strict parallel safe
 as $$
-    select '{"id":' || to_json(ev.id)::text
-           || ',"type":' || to_json(ev.type)::text
-           || ',"workspaceId":' || to_json(ev.workspace_id)::text
-           || ',"sequence":' || coalesce(ev.sequence::text, 'null')
-           || ',"occurredAt":' || to_json(core.iso_time(ev.occurred_at))::text
-           || ',"data":' || core.json_compact(ev.data) || '}'
+    select core.json_compact(core.event_json(ev))
 $$;
 
 /**

@@ -1,4 +1,4 @@
--- sql/schema/core/events.sql, core/event_triggers.sql, api/events.sql, maintenance/events.sql:
+-- sql/schema/core/events.sql, core/event_triggers.sql, maintenance/events.sql:
 -- every event type from the API functions that cause it, in the right workspace with its data;
 -- written at commit only (the deferred triggers: "set constraints all immediate" stands for
 -- the commit here), gapless, nothing and no sequence used by a rolled-back change, no

@@ -46,9 +46,10 @@ select is((select url from c1), 'https://hooks.example/a', 'claim: the url');
 select is((select webhook_id from c1), (select id from ev), 'claim: webhook-id is the event id');
 select ok((select abs(webhook_timestamp - extract(epoch from now())) < 5 from c1), 'claim: timestamp is now');
 select is((select body from c1),
-          (select '{"id":"' || id || '","type":"install.created","workspaceId":"ws_pgtap_whd","sequence":'
-                  || sequence || ',"occurredAt":"' || core.iso_time(occurred_at) || '","data":{"x":[1,2]}}' from ev),
-          'claim: the body, compact');
+          (select '{"id":"' || id || '","data":{"x":[1,2]},"type":"install.created","sequence":'
+                  || sequence || ',"occurredAt":"' || core.iso_time(occurred_at)
+                  || '","workspaceId":"ws_pgtap_whd"}' from ev),
+          'claim: the body, compact, the event as GET /api/events shows it (jsonb''s key order)');
 select is((select signature from c1),
           (select core.webhook_signature('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', webhook_id, webhook_timestamp, body)
                   || ' ' || core.webhook_signature('whsec_' || encode(repeat('k', 32)::bytea, 'base64'),
