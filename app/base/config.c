@@ -251,6 +251,24 @@ static int load_runners(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE: 1 lets webhook URLs resolve to loopback, private and
+ * other non-public addresses (development and tests: a receiver on 127.0.0.1); unset or 0
+ * refuses them (PRODUCT §15). Any other value is a mistake worth stopping for: a typo must
+ * not silently open (or close) internal targets.
+ */
+static int load_webhooks(struct config *cfg, char *err, size_t errlen)
+{
+	const char *v = getenv("INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE");
+
+	if (v != NULL && *v != '\0' && strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+		snprintf(err, errlen, "INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE must be 0 or 1");
+		return -1;
+	}
+	cfg->webhook_allow_private = v != NULL && strcmp(v, "1") == 0;
+	return 0;
+}
+
 int config_load(struct config *cfg, char *err, size_t errlen)
 {
 	const char *env = getenv("INTEGRATIONS_ENV");
@@ -279,9 +297,9 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 	    parse_int_env("INTEGRATIONS_JWT_MAX_LIFETIME", CONFIG_JWT_MAX_LIFETIME_DEFAULT, 60,
 			  CONFIG_JWT_MAX_LIFETIME_LIMIT, 10, &cfg->jwt_max_lifetime, err,
 			  errlen) < 0 ||
-	    load_runners(cfg, err, errlen) < 0 || load_secret(cfg, err, errlen) < 0 ||
-	    load_keys(cfg, err, errlen) < 0 || load_cursor_key(cfg, err, errlen) < 0 ||
-	    check_production(cfg, err, errlen) < 0)
+	    load_runners(cfg, err, errlen) < 0 || load_webhooks(cfg, err, errlen) < 0 ||
+	    load_secret(cfg, err, errlen) < 0 || load_keys(cfg, err, errlen) < 0 ||
+	    load_cursor_key(cfg, err, errlen) < 0 || check_production(cfg, err, errlen) < 0)
 		return -1;
 	if (cfg->hs256_secret == NULL && cfg->n_keys == 0) {
 		snprintf(err, errlen,

@@ -322,6 +322,11 @@ static void reply_row(struct request *req, struct response *resp, const PGresult
 	}
 	response_json(resp, atoi(PQgetvalue(res, 0, 0)), PQgetvalue(res, 0, 1),
 		      (size_t)PQgetlength(res, 0, 1));
+	/* A 204 has no content (RFC 9110 15.3.5): the row's body is not sent. */
+	if (resp->status == 204) {
+		resp->content_type = NULL;
+		resp->body.len = 0;
+	}
 	if (!PQgetisnull(res, 0, 2))
 		response_header(resp, "ETag", PQgetvalue(res, 0, 2));
 	if (!PQgetisnull(res, 0, 3))

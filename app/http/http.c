@@ -63,6 +63,8 @@ const char *http_reason(int status)
 		return "Created";
 	case 202:
 		return "Accepted";
+	case 204:
+		return "No Content";
 	case 400:
 		return "Bad Request";
 	case 401:

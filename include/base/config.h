@@ -42,6 +42,8 @@ struct config {
 	int jwt_max_lifetime; /* seconds: the most exp may lie past now (and past iat) */
 	unsigned char *cursor_key; /* from INTEGRATIONS_CURSOR_KEY(_FILE) only, never derived */
 	size_t cursor_key_len;
+	/* INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE=1: webhook URLs may resolve to non-public addresses. */
+	bool webhook_allow_private;
 };
 
 /*

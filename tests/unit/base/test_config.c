@@ -10,10 +10,13 @@
 #define SECRET "a-jwt-secret-of-more-than-32-bytes-0123456789"
 #define CURSOR_KEY "a-cursor-key-of-more-than-32-bytes-0123456789"
 
-static const char *const vars[] = {
-	"INTEGRATIONS_ENV",      "INTEGRATIONS_JWT_SECRET", "INTEGRATIONS_JWT_SECRET_FILE",
-	"INTEGRATIONS_JWT_KEYS", "INTEGRATIONS_CURSOR_KEY", "INTEGRATIONS_CURSOR_KEY_FILE"
-};
+static const char *const vars[] = { "INTEGRATIONS_ENV",
+				    "INTEGRATIONS_JWT_SECRET",
+				    "INTEGRATIONS_JWT_SECRET_FILE",
+				    "INTEGRATIONS_JWT_KEYS",
+				    "INTEGRATIONS_CURSOR_KEY",
+				    "INTEGRATIONS_CURSOR_KEY_FILE",
+				    "INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE" };
 
 /* A clean environment: production, HS256 with a strong secret, and a strong cursor key. */
 static void setup(void)
@@ -188,6 +191,29 @@ START_TEST(key_file_newline_stripped)
 }
 END_TEST
 
+/* Webhook targets: public only unless INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE=1; a typo stops. */
+START_TEST(webhook_allow_private)
+{
+	struct config cfg;
+	char err[256];
+
+	ck_assert_int_eq(config_load(&cfg, err, sizeof(err)), 0);
+	ck_assert(!cfg.webhook_allow_private);
+	config_free(&cfg);
+	setenv("INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE", "1", 1);
+	ck_assert_int_eq(config_load(&cfg, err, sizeof(err)), 0);
+	ck_assert(cfg.webhook_allow_private);
+	config_free(&cfg);
+	setenv("INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE", "0", 1);
+	ck_assert_int_eq(config_load(&cfg, err, sizeof(err)), 0);
+	ck_assert(!cfg.webhook_allow_private);
+	config_free(&cfg);
+	setenv("INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE", "yes", 1);
+	ck_assert_int_eq(load(err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE"));
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -201,6 +227,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, key_never_the_jwt_secret);
 	tcase_add_test(tc, key_never_public_key_material);
 	tcase_add_test(tc, key_file_newline_stripped);
+	tcase_add_test(tc, webhook_allow_private);
 	suite_add_tcase(s, tc);
 	return s;
 }
