@@ -135,7 +135,8 @@ int webhook_url_check(const char *url, bool allow_private, struct arena *a, cons
 	else if (strncmp(url, SCHEME, strlen(SCHEME)) != 0)
 		*why = "must be an absolute https:// URL";
 	else if (!is_printable(url))
-		*why = "must not contain spaces or control characters (percent-encode them)";
+		*why = "must be ASCII without spaces or control characters (percent-encode "
+		       "them; an international host name in its xn-- form)";
 	else if (strchr(url, '#') != NULL)
 		*why = "must not have a fragment (#…)";
 	else if (url_host(url, a, &host, &literal, why) == 0)

@@ -285,7 +285,9 @@ language plpgsql
 security definer set search_path = core, api, pg_temp
 as $$
 declare
-    e core.webhook_endpoints := core.webhook_endpoint_for_caller(caller, id, false);
+    -- Locked: a concurrent delete waits, or has happened and this is a 404 (not the foreign
+    -- key's error when the delivery is inserted).
+    e core.webhook_endpoints := core.webhook_endpoint_for_caller(caller, id, true);
     ev core.events;
 begin
     if not e.enabled then
@@ -354,7 +356,13 @@ begin
     if not found then
         raise exception using errcode = 'IN404', message = 'Webhook delivery not found.';
     end if;
-    e := core.webhook_delivery_endpoint(caller, d, false);
+    -- Both rows the new delivery refers to are locked first: an endpoint deleted meanwhile is
+    -- a 404, so is an event removed by retention, never the foreign key's error.
+    e := core.webhook_delivery_endpoint(caller, d, true);
+    perform from core.events as ev where ev.id = d.event_id for key share;
+    if not found then
+        raise exception using errcode = 'IN404', message = 'Webhook delivery not found.';
+    end if;
     if not e.enabled then
         raise exception using
             errcode = 'IN409',

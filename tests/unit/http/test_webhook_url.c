@@ -66,6 +66,9 @@ START_TEST(shape_rules)
 	ck_refused("https://93.184.216.34/#frag", "fragment");
 	ck_refused("https://93.184.216.34/a b", "spaces");
 	ck_refused("https://93.184.216.34/\x01", "control");
+	ck_refused("https://b\xc3\xbc"
+		   "cher.example/",
+		   "xn--");
 	ck_refused("https://93.184.216.34:0/", "port");
 	ck_refused("https://93.184.216.34:65536/", "port");
 	ck_refused("https://93.184.216.34:12a/", "port");
