@@ -251,8 +251,6 @@ static int load_runners(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-/* --- webhook delivery (PRODUCT §15) --- */
-
 /*
  * About three days of retries (sum 257,705 s ≈ 71.6 h, ±20% jitter each) over 9 retries,
  * 10 attempts in all: exponential at first, then every 20 h once a receiver has been down
@@ -277,8 +275,7 @@ static int parse_retry_schedule(struct config *cfg, const char *spec, char *err,
 		    cfg->webhook_retries == CONFIG_WEBHOOK_MAX_RETRIES) {
 			snprintf(err, errlen,
 				 "INTEGRATIONS_WEBHOOK_RETRY_SCHEDULE must be a comma-separated "
-				 "list "
-				 "of at most %d delays in seconds, each from 1 to 604800",
+				 "list of at most %d delays in seconds, each from 1 to 604800",
 				 CONFIG_WEBHOOK_MAX_RETRIES);
 			return -1;
 		}
@@ -319,8 +316,7 @@ static int load_webhooks(struct config *cfg, char *err, size_t errlen)
 	if (cfg->webhook_lease < cfg->webhook_timeout + 2) {
 		snprintf(err, errlen,
 			 "INTEGRATIONS_WEBHOOK_LEASE must exceed INTEGRATIONS_WEBHOOK_TIMEOUT by 2 "
-			 "s "
-			 "at least");
+			 "s at least");
 		return -1;
 	}
 	if (cfg->production && cfg->webhook_allow_private) {
@@ -335,8 +331,6 @@ static int load_webhooks(struct config *cfg, char *err, size_t errlen)
 	}
 	return 0;
 }
-
-/* --- end webhook delivery --- */
 
 int config_load(struct config *cfg, char *err, size_t errlen)
 {

@@ -31,6 +31,8 @@ void handle_sql_call(struct request *req, struct response *resp)
 	const char *params[ROUTE_MAX_ARGS];
 	size_t i;
 
+	if (call->before != NULL && call->before(req, resp) < 0)
+		return;
 	for (i = 0; i < ROUTE_MAX_ARGS && call->args[i].from != ROUTE_ARG_NONE; i++)
 		params[i] = arg_value(req, &call->args[i]);
 	if (call->not_found != NULL)

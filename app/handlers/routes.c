@@ -11,6 +11,7 @@
 #include "handlers/versions.h"
 #include "handlers/visibility.h"
 #include "handlers/rollouts.h"
+#include "handlers/webhooks.h"
 #include "handlers/routes.h"
 #include "http/metrics.h"
 #include "http/route.h"
@@ -44,6 +45,14 @@
 	{                                                                                          \
 		.stmt = &(struct db_stmt){ (name), (sql), ROUTE_N_ARGS(__VA_ARGS__), 0 },          \
 		.args = { __VA_ARGS__ }, .not_found = (detail)                                     \
+	}
+
+/* As SQL_CALL, with a check in C run first (route_call.before). */
+#define SQL_CALL_AFTER(check, name, sql, ...)                                                      \
+	.handler = handle_sql_call, .call = &(const struct route_call)                             \
+	{                                                                                          \
+		.stmt = &(struct db_stmt){ (name), (sql), ROUTE_N_ARGS(__VA_ARGS__), 0 },          \
+		.args = { __VA_ARGS__ }, .before = (check)                                         \
 	}
 
 /* Every endpoint of the service. Order matters only among patterns that overlap. */
@@ -213,6 +222,47 @@ const struct route api_routes[] = {
 	/* Events (PRODUCT §15). A plain handler: ?workspace_id and ?types are checked (a 400),
 	 * then the caller's role in the workspace (a 403), before the list. */
 	{ ROUTE(HTTP_GET, "/api/events", handle_event_list), .query_params = event_list_params },
+	/* Webhook endpoints (PRODUCT §15): a url is checked (https, public addresses) in C first. */
+	{ ROUTE(HTTP_GET, "/api/webhook-endpoints", handle_webhook_endpoint_list),
+	  .query_params = webhook_endpoint_list_params },
+	{ SQL_ROUTE(HTTP_POST, "/api/webhook-endpoints"),
+	  SQL_CALL_AFTER(webhook_url_or_reply, "webhook_endpoint_create",
+			 REPLY_FROM("api.webhook_endpoint_create($1::jsonb, $2::jsonb)"),
+			 ARG_CALLER, ARG_BODY),
+	  .body = BODY_REQUIRED, .body_spec = &webhook_endpoint_create_body },
+	{ SQL_ROUTE(HTTP_GET, "/api/webhook-endpoints/{whe}"),
+	  SQL_CALL("webhook_endpoint_get", REPLY_FROM("api.webhook_endpoint_get($1::jsonb, $2)"),
+		   ARG_CALLER, ARG_PATH(0)) },
+	{ SQL_ROUTE(HTTP_PATCH, "/api/webhook-endpoints/{whe}"),
+	  SQL_CALL_AFTER(webhook_url_or_reply, "webhook_endpoint_patch",
+			 REPLY_FROM("api.webhook_endpoint_patch($1::jsonb, $2, $3::jsonb, $4)"),
+			 ARG_CALLER, ARG_PATH(0), ARG_BODY, ARG_IF_MATCH),
+	  .body = BODY_REQUIRED, .body_spec = &webhook_endpoint_patch_body },
+	/* A 204: api.reply's body is not sent. */
+	{ SQL_ROUTE(HTTP_DELETE, "/api/webhook-endpoints/{whe}"),
+	  SQL_CALL("webhook_endpoint_delete",
+		   REPLY_FROM("api.webhook_endpoint_delete($1::jsonb, $2)"), ARG_CALLER,
+		   ARG_PATH(0)) },
+	{ SQL_ROUTE(HTTP_POST, "/api/webhook-endpoints/{whe}/rotate-secret"),
+	  SQL_CALL("webhook_endpoint_rotate_secret",
+		   REPLY_FROM("api.webhook_endpoint_rotate_secret($1::jsonb, $2)"), ARG_CALLER,
+		   ARG_PATH(0)),
+	  .body = BODY_OPTIONAL, .body_spec = &empty_body },
+	{ SQL_ROUTE(HTTP_POST, "/api/webhook-endpoints/{whe}/test"),
+	  SQL_CALL("webhook_endpoint_test", REPLY_FROM("api.webhook_endpoint_test($1::jsonb, $2)"),
+		   ARG_CALLER, ARG_PATH(0)),
+	  .body = BODY_OPTIONAL, .body_spec = &empty_body },
+	/* A plain handler: ?state= is checked (a 400) before the database. */
+	{ ROUTE(HTTP_GET, "/api/webhook-endpoints/{whe}/deliveries", handle_webhook_delivery_list),
+	  .query_params = webhook_delivery_list_params },
+	{ SQL_ROUTE(HTTP_GET, "/api/webhook-deliveries/{whd}"),
+	  SQL_CALL("webhook_delivery_get", REPLY_FROM("api.webhook_delivery_get($1::jsonb, $2)"),
+		   ARG_CALLER, ARG_PATH(0)) },
+	{ SQL_ROUTE(HTTP_POST, "/api/webhook-deliveries/{whd}/redeliver"),
+	  SQL_CALL("webhook_delivery_redeliver",
+		   REPLY_FROM("api.webhook_delivery_redeliver($1::jsonb, $2)"), ARG_CALLER,
+		   ARG_PATH(0)),
+	  .body = BODY_OPTIONAL, .body_spec = &empty_body },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

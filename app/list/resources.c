@@ -196,3 +196,39 @@ const struct list_resource list_events = {
 	.fields = event_fields,
 	.n_fields = N(event_fields),
 };
+
+static const struct list_field webhook_endpoint_fields[] = {
+	{ "id", "id", LT_TEXT, false, NULL },
+	{ "url", "url", LT_TEXT, false, NULL },
+	{ "description", "description", LT_TEXT, true, NULL },
+	{ "enabled", "enabled", LT_BOOL, false, NULL },
+	{ "createdAt", "created_at", LT_TIMESTAMP, false, NULL },
+	{ "updatedAt", "updated_at", LT_TIMESTAMP, false, NULL },
+};
+
+const struct list_resource list_webhook_endpoints = {
+	.name = "webhook_endpoints",
+	.id_prefix = "whe",
+	.table = "core.webhook_endpoints",
+	.default_order = "createdAt",
+	.fields = webhook_endpoint_fields,
+	.n_fields = N(webhook_endpoint_fields),
+};
+
+static const struct list_field webhook_delivery_fields[] = {
+	{ "id", "id", LT_TEXT, false, NULL },
+	{ "eventId", "event_id", LT_TEXT, false, NULL },
+	{ "state", "state", LT_ENUM, false, vocab_webhook_delivery_states },
+	{ "createdAt", "created_at", LT_TIMESTAMP, false, NULL },
+	{ "nextAttemptAt", "next_attempt_at", LT_TIMESTAMP, true, NULL },
+	{ "deliveredAt", "delivered_at", LT_TIMESTAMP, true, NULL },
+};
+
+const struct list_resource list_webhook_deliveries = {
+	.name = "webhook_deliveries",
+	.id_prefix = "whd",
+	.table = "core.webhook_deliveries",
+	.default_order = "createdAt",
+	.fields = webhook_delivery_fields,
+	.n_fields = N(webhook_delivery_fields),
+};

@@ -31,6 +31,9 @@ api_launch() {
         # most of the 2-core dev machine to the API (bench/rollout_bench.sh); three runners,
         # each well within its period, keep that pace when an upgrade is slowed.
         export INTEGRATIONS_RUNNER_RATE="${INTEGRATIONS_RUNNER_RATE:-19}"
+        # Webhook endpoints may point at private addresses (PRODUCT §15): the tests' receivers
+        # listen on 127.0.0.1. Production leaves it unset (public targets only).
+        export INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE="${INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE:-1}"
         export INTEGRATIONS_DB_URL="host=$PG_DIR port=$PG_PORT dbname=integrations user=integrations_api"
         cd "$ROOT" || exit
         exec setsid "$API_BIN" </dev/null >>"$API_LOG" 2>&1

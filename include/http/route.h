@@ -35,12 +35,15 @@ struct route_arg {
  * A route answered by one SQL call: stmt returns one api.reply row (status,
  * body, etag, location), its $1..$n taken from args in order. With not_found
  * set the call is a read by id that may return no row, answered 404
- * not_found with that detail.
+ * not_found with that detail. With before set, the generic handler runs it
+ * first: a rule the database cannot judge (a webhook URL's addresses), which
+ * returns -1 after writing its problem, and then the statement is not run.
  */
 struct route_call {
 	struct db_stmt *stmt;
 	struct route_arg args[ROUTE_MAX_ARGS];
 	const char *not_found;
+	int (*before)(struct request *req, struct response *resp);
 };
 
 #define ARG_CALLER                                                                                 \

@@ -75,6 +75,9 @@ extern const struct list_resource list_installs;
 extern const struct list_resource list_entities;
 /* Rollouts of an integration and the jobs of a rollout (PRODUCT §14). */
 extern const struct list_resource list_rollouts;
+/* Webhook endpoints of a workspace and the deliveries of an endpoint (PRODUCT §15). */
+extern const struct list_resource list_webhook_endpoints;
+extern const struct list_resource list_webhook_deliveries;
 extern const struct list_resource list_rollout_jobs;
 extern const struct list_resource list_install_operations;
 /* A workspace's events, oldest first (PRODUCT §15). */

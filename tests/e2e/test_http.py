@@ -438,7 +438,8 @@ def test_static_locations_405_with_allow(settings, path):
 ROUTES_C = Path(__file__).resolve().parents[2] / "app" / "handlers" / "routes.c"
 SAMPLE_IDS = {"int": "int_" + "0" * 28, "ent": "ent_" + "1" * 28, "intv": "intv_" + "2" * 28,
               "inst": "inst_" + "3" * 28, "imem": "imem_" + "4" * 28, "iop": "iop_" + "5" * 28,
-              "ws": "ws_Team-1", "rol": "rol_" + "6" * 28}
+              "ws": "ws_Team-1", "rol": "rol_" + "6" * 28, "whe": "whe_" + "7" * 28,
+              "whd": "whd_" + "8" * 28}
 
 
 def route_paths():

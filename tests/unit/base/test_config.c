@@ -192,7 +192,6 @@ START_TEST(key_file_newline_stripped)
 }
 END_TEST
 
-/* --- webhook delivery (PRODUCT §15) --- */
 START_TEST(webhook_defaults)
 {
 	static const int schedule[] = { 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 72000 };
@@ -293,7 +292,6 @@ START_TEST(webhook_ca_file_must_be_readable)
 	ck_assert_ptr_nonnull(strstr(err, "INTEGRATIONS_WEBHOOK_CA_FILE"));
 }
 END_TEST
-/* --- end webhook delivery --- */
 
 Suite *make_suite(void)
 {

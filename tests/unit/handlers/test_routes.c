@@ -9,6 +9,7 @@
 #include "handlers/health.h"
 #include "handlers/integrations.h"
 #include "handlers/routes.h"
+#include "handlers/webhooks.h"
 #include "http/route.h"
 
 #define ID "int_0192f3a4b5c6d7e8f9a0b1c2d3e4"
@@ -103,6 +104,42 @@ START_TEST(api_integration_routes)
 	r = lookup_api(HTTP_DELETE, "/api/integrations/" ID "/grants/ws_other");
 	ck_assert_str_eq(call_name(r), "integration_grant_delete");
 	ck_assert_uint_eq(r->call->args[2].index, 1);
+}
+END_TEST
+
+#define WHE "whe_0192f3a4b5c6d7e8f9a0b1c2d3ee"
+
+/* Webhook endpoints (PRODUCT §15): the url is checked in C before the create's and PATCH's call. */
+START_TEST(api_webhook_routes)
+{
+	const struct route *r;
+	size_t i, checked = 0;
+
+	r = lookup_api(HTTP_POST, "/api/webhook-endpoints");
+	ck_assert_str_eq(call_name(r), "webhook_endpoint_create");
+	ck_assert_ptr_eq(r->call->before, webhook_url_or_reply);
+	ck_assert_ptr_eq(r->body_spec, &webhook_endpoint_create_body);
+
+	r = lookup_api(HTTP_PATCH, "/api/webhook-endpoints/" WHE);
+	ck_assert_str_eq(call_name(r), "webhook_endpoint_patch");
+	ck_assert_ptr_eq(r->call->before, webhook_url_or_reply);
+	ck_assert_int_eq(r->call->args[3].from, ROUTE_ARG_IF_MATCH);
+
+	r = lookup_api(HTTP_GET, "/api/webhook-endpoints");
+	ck_assert_ptr_eq(r->handler, handle_webhook_endpoint_list);
+	r = lookup_api(HTTP_GET, "/api/webhook-endpoints/" WHE "/deliveries");
+	ck_assert_ptr_eq(r->handler, handle_webhook_delivery_list);
+	r = lookup_api(HTTP_POST,
+		       "/api/webhook-deliveries/whd_0192f3a4b5c6d7e8f9a0b1c2d3ef/redeliver");
+	ck_assert_str_eq(call_name(r), "webhook_delivery_redeliver");
+	ck_assert_ptr_null(
+		lookup_api(HTTP_GET, "/api/webhook-endpoints/int_0192f3a4b5c6d7e8f9a0b1c2d3e4"));
+	ck_assert_uint_eq(allowed, 0);
+
+	/* Only these two take a url: no other route runs the check. */
+	for (i = 0; i < api_routes_count; i++)
+		checked += api_routes[i].call != NULL && api_routes[i].call->before != NULL;
+	ck_assert_uint_eq(checked, 2);
 }
 END_TEST
 
@@ -205,7 +242,7 @@ START_TEST(every_sql_call_matches_its_statement)
 						     call->stmt->name) != 0,
 				      "statement %s named twice", call->stmt->name);
 	}
-	ck_assert_uint_ge(calls, 34);
+	ck_assert_uint_ge(calls, 41);
 }
 END_TEST
 
@@ -280,6 +317,7 @@ Suite *make_suite(void)
 	tcase_add_checked_fixture(api, setup, teardown);
 	tcase_add_test(api, only_health_and_metrics_routes_are_public);
 	tcase_add_test(api, api_integration_routes);
+	tcase_add_test(api, api_webhook_routes);
 	tcase_add_test(api, every_sql_call_matches_its_statement);
 	tcase_add_test(api, plain_handlers_are_lists_health_and_metrics);
 	tcase_add_test(api, api_405_allow);
