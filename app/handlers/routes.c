@@ -238,7 +238,6 @@ const struct route api_routes[] = {
 			 REPLY_FROM("api.webhook_endpoint_patch($1::jsonb, $2, $3::jsonb, $4)"),
 			 ARG_CALLER, ARG_PATH(0), ARG_BODY, ARG_IF_MATCH),
 	  .body = BODY_REQUIRED, .body_spec = &webhook_endpoint_patch_body },
-	/* A 204: api.reply's body is not sent. */
 	{ SQL_ROUTE(HTTP_DELETE, "/api/webhook-endpoints/{whe}"),
 	  SQL_CALL("webhook_endpoint_delete",
 		   REPLY_FROM("api.webhook_endpoint_delete($1::jsonb, $2)"), ARG_CALLER,

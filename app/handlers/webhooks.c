@@ -57,14 +57,7 @@ static void check_event_types(struct json_object *value, const char *path, struc
 	}
 
 static const struct field_spec create_fields[] = {
-	{ .name = "workspaceId",
-	  .type = FIELD_STRING,
-	  .flags = FIELD_REQUIRED,
-	  .check = validate_workspace_id,
-	  .check_message = "must be a workspace id (ws_…)" },
-	URL_FIELD(FIELD_REQUIRED),
-	EVENT_TYPES_FIELD,
-	DESCRIPTION_FIELD,
+	FIELD_SPEC_WORKSPACE_ID, URL_FIELD(FIELD_REQUIRED), EVENT_TYPES_FIELD, DESCRIPTION_FIELD,
 	ENABLED_FIELD,
 };
 
@@ -75,12 +68,8 @@ static const struct field_spec patch_fields[] = {
 	ENABLED_FIELD,
 };
 
-const struct body_spec webhook_endpoint_create_body = {
-	create_fields, sizeof(create_fields) / sizeof(create_fields[0]), NULL
-};
-const struct body_spec webhook_endpoint_patch_body = {
-	patch_fields, sizeof(patch_fields) / sizeof(patch_fields[0]), NULL
-};
+const struct body_spec webhook_endpoint_create_body = BODY_SPEC(create_fields, NULL);
+const struct body_spec webhook_endpoint_patch_body = BODY_SPEC(patch_fields, NULL);
 
 const char *const webhook_endpoint_list_params[] = { "limit",   "after",        "before", "filter",
 						     "orderBy", "workspace_id", NULL };

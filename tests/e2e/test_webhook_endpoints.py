@@ -4,12 +4,17 @@ redelivery, Idempotency-Key; every 4xx: url rules, event types, roles, ids of th
 
 The dev stack runs with INTEGRATIONS_WEBHOOK_ALLOW_PRIVATE=1, so https://127.0.0.1:PORT/ is a
 valid target here; the refusal of private addresses (the check on, as in production) is
-tests/unit/http/test_webhook_url.c's. There is no delivery process on this branch: deliveries
-stay pending unless a test moves them itself."""
+tests/unit/http/test_webhook_url.c's. The stack's delivery processes are paused (SIGSTOP) while
+this module runs, so that deliveries stay as the API recorded them unless a test moves them
+itself; their sending is tests/e2e/test_webhook_delivery.py's."""
 import base64
+import os
 import re
 import secrets
+import signal
+import subprocess
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +30,22 @@ DELIVERY_FIELDS = {"id", "eventId", "eventType", "state", "attempts", "lastStatu
 URL = "https://127.0.0.1:9443/hooks"
 ABSENT_WHE = "whe_000000000001" + "0" * 16
 ABSENT_WHD = "whd_000000000001" + "0" * 16
+
+
+@pytest.fixture(scope="module", autouse=True)
+def deliverers_paused():
+    """SIGSTOP the dev stack's webhook-deliver processes (children of the supervisor of
+    .dev/run/api.pid) for the module, SIGCONT them after: a stopped deliverer claims nothing."""
+    pid_file = Path(__file__).resolve().parents[2] / ".dev" / "run" / "api.pid"
+    supervisor = pid_file.read_text().split()[0]
+    found = subprocess.run(["pgrep", "-P", supervisor, "-x", "webhook-deliver"],
+                           capture_output=True, text=True, check=False)
+    pids = [int(p) for p in found.stdout.split()]
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    yield
+    for pid in pids:
+        os.kill(pid, signal.SIGCONT)
 
 
 def epath(endpoint_or_id, suffix=""):
