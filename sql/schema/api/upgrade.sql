@@ -301,8 +301,15 @@ begin
     from unnest(plan) as p
     join core.entities as e on e.id = p.entity_id
     join core.entity_versions as l on l.id = e.current_version_id
-    cross join lateral core.json_merge3(p.was_definition, l.definition, p.definition,
-                                        on_conflict, null) as m
+    cross join lateral (
+        -- A clone nobody edited (local = base) takes upstream, json_merge3's own answer
+        -- for it, without a PL/pgSQL call per member: most members of a rollout's installs.
+        select 'fast_forward' as outcome, p.definition as merged, '[]'::jsonb as conflicts
+        where l.definition = p.was_definition
+        union all
+        select x.outcome, x.merged, x.conflicts
+        from core.json_merge3(p.was_definition, l.definition, p.definition, on_conflict, null) as x
+        where l.definition is distinct from p.was_definition) as m
     where p.mode = 'clone' and p.action = 'update'
       and p.definition is distinct from p.was_definition
       and not exists (select from jsonb_array_elements(coalesce(resolutions, '[]')) as x (e)
