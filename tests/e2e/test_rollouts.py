@@ -4,6 +4,7 @@ Every endpoint and every rollout and job state: create (202, Location, shapes, 4
 get, the lists (paging, ?state=), pause / resume / cancel / retry, halting, onConflict skip,
 pinned installs (PATCH upgradePolicy), Idempotency-Key."""
 import re
+import subprocess
 import time
 
 from helpers import expect_error, expect_ok, ipath
@@ -170,7 +171,12 @@ def test_scheduled_pause_resume_cancel(api, new_workspace):
         expect_error(api.post(rpath(r, "/" + action), author), 409, "conflict")
     time.sleep(0.5)
     got = expect_ok(api.get(rpath(r), author))
-    assert got["counts"] == counts(pending=2) and got["finishedAt"] is not None
+    # its pending jobs end skipped at once, saying why; nothing of it ever runs
+    assert got["counts"] == counts(skipped=2) and got["finishedAt"] is not None
+    skipped = jobs(api, author, r, "skipped")
+    assert len(skipped) == 2 and jobs(api, author, r, "pending") == []
+    assert all(j["error"]["code"] == "conflict" and j["error"]["status"] == 409
+               and "cancelled" in j["error"]["detail"] and j["operationId"] is None for j in skipped)
     # a running rollout paused, then resumed, completes
     r2 = create(api, author, pub, targetVersionId=v2["id"])
     paused = api.post(rpath(r2, "/pause"), author)
@@ -183,6 +189,55 @@ def test_scheduled_pause_resume_cancel(api, new_workspace):
     else:  # the runner was faster than the pause
         expect_error(paused, 409, "conflict")
     assert wait_state(api, author, r2)["counts"] == counts(upgraded=2)
+
+
+def test_cancel_while_jobs_run(api, db, new_workspace):
+    """Cancel while runners are inside jobs: the pending jobs end skipped at once, the running
+    ones finish, and their ends revive nothing (no job pending again, the rollout stays
+    cancelled, the counts exact)."""
+    n = 6  # more than the dev stack's runners (3): some jobs are still pending at the cancel
+    pub, author, subs, insts, v2 = fleet(api, new_workspace, n)
+    ids = ",".join(i["id"] for i in insts)
+    # Holds the installs' rows for 4 s (under the runner's 5 s lock_timeout): every job a
+    # runner claims meanwhile waits inside core.rollout_job_run.
+    holder = subprocess.Popen(
+        ["psql", db.conninfo, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"ids={ids}"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    holder.stdin.write("begin;\n"
+                       "select 1 from core.integration_installs "
+                       "where id = any (string_to_array(:'ids', ',')) for update;\n"
+                       "select pg_sleep(4);\ncommit;\n")
+    holder.stdin.close()
+    try:
+        deadline = time.monotonic() + 10
+        while not db.query("select 1 from pg_stat_activity where query like 'select pg_sleep(4)%';"):
+            assert time.monotonic() < deadline, "the lock holder did not start"
+            time.sleep(0.05)
+        r = create(api, author, pub, targetVersionId=v2["id"])
+        deadline = time.monotonic() + 3
+        while expect_ok(api.get(rpath(r), author))["counts"]["running"] == 0:
+            assert time.monotonic() < deadline, "no runner claimed a job"
+            time.sleep(0.05)
+        time.sleep(0.3)  # the other runners claim theirs
+        got = expect_ok(api.post(rpath(r, "/cancel"), author))
+    finally:
+        assert holder.wait(timeout=15) == 0, holder.stderr.read()
+    running = got["counts"]["running"]
+    assert got["state"] == "cancelled" and 0 < running < n
+    assert got["counts"] == counts(running=running, skipped=n - running)
+    done = wait_state(api, author, r, states={"cancelled"})
+    assert done["counts"] == counts(upgraded=running, skipped=n - running)
+    time.sleep(0.5)
+    again = expect_ok(api.get(rpath(r), author))
+    assert again["state"] == "cancelled" and again["counts"] == done["counts"]
+    assert again["finishedAt"] == got["finishedAt"]
+    skipped = {j["installId"]: j for j in jobs(api, author, r, "skipped")}
+    assert len(skipped) == n - running
+    assert all(j["error"]["code"] == "conflict" and "cancelled" in j["error"]["detail"]
+               for j in skipped.values())
+    for u, i in zip(subs, insts):
+        version = expect_ok(api.get(inst_path(i), u))["integrationVersionId"]
+        assert (version == v2["id"]) == (i["id"] not in skipped)
 
 
 def test_pinned_installs(api, new_workspace):

@@ -37,30 +37,34 @@ $$;
  * references) and its base ("baseHash").
  */
 create or replace function core.install_snapshot(install_id text) returns jsonb
-language sql stable
+language plpgsql stable
 as $$
-    select jsonb_build_object(
-        'integrationVersionId', i.integration_version_id,
-        'variables', i.variables,
-        'memberPolicy', i.member_policy,
-        'selectedMemberSlugs', to_jsonb(i.selected_member_slugs),
-        'deleted', i.deleted_at is not null,
-        'members', coalesce(
-            (select jsonb_agg(jsonb_build_object(
-                        'id', m.id, 'slug', m.slug, 'role', m.role, 'mode', m.mode,
-                        'sourceEntityId', m.source_entity_id, 'entityId', m.entity_id,
-                        'appliedEntityVersionId', m.applied_entity_version_id,
-                        'appliedCloneVersionId', m.applied_clone_version_id,
-                        'cloneVersionId', case when m.mode = 'clone' then e.current_version_id end,
-                        'baseHash', m.base_hash, 'config', m.config, 'detached', m.detached,
-                        'removed', m.removed_at is not null)
-                    order by m.id)
-             from core.install_members as m
-             left join core.entities as e on e.id = m.entity_id
-             where m.install_id = i.id),
-            '[]'))
-    from core.integration_installs as i
-    where i.id = install_snapshot.install_id
+begin
+    -- PL/pgSQL rather than SQL for its cached plan: a SQL function that is not inlined
+    -- is planned again at every call, and every operation (every rollout job) calls this.
+    return (select jsonb_build_object(
+            'integrationVersionId', i.integration_version_id,
+            'variables', i.variables,
+            'memberPolicy', i.member_policy,
+            'selectedMemberSlugs', to_jsonb(i.selected_member_slugs),
+            'deleted', i.deleted_at is not null,
+            'members', coalesce(
+                (select jsonb_agg(jsonb_build_object(
+                            'id', m.id, 'slug', m.slug, 'role', m.role, 'mode', m.mode,
+                            'sourceEntityId', m.source_entity_id, 'entityId', m.entity_id,
+                            'appliedEntityVersionId', m.applied_entity_version_id,
+                            'appliedCloneVersionId', m.applied_clone_version_id,
+                            'cloneVersionId', case when m.mode = 'clone' then e.current_version_id end,
+                            'baseHash', m.base_hash, 'config', m.config, 'detached', m.detached,
+                            'removed', m.removed_at is not null)
+                        order by m.id)
+                 from core.install_members as m
+                 left join core.entities as e on e.id = m.entity_id
+                 where m.install_id = i.id),
+                '[]'))
+            from core.integration_installs as i
+            where i.id = install_snapshot.install_id);
+end
 $$;
 
 /**

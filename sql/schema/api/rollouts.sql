@@ -184,8 +184,9 @@ $$;
  * POST /api/rollouts/{id}/pause|resume|cancel|retry (owner/admin of the source workspace):
  *   pause: scheduled or running → paused (running jobs finish; no new job starts);
  *   resume: paused → running (scheduled while its startAt is in the future);
- *   cancel: scheduled, running, paused or halted → cancelled (pending jobs stay pending and
- *           never run; running ones finish);
+ *   cancel: scheduled, running, paused or halted → cancelled: its pending jobs end skipped,
+ *           their error core.rollout_cancelled_error; running ones finish (a job that would
+ *           be retried ends skipped as well: core.rollout_job_run);
  *   retry: the failed jobs go back to pending (next attempt now, error kept until they run);
  *          a halted or completed rollout runs again (finishedAt null).
  * Then the rollout advances (core.rollout_advance). Returns 200 and the rollout.
@@ -220,6 +221,12 @@ begin
         update core.rollout_jobs as j
         set state = 'pending', next_attempt_at = now_, updated_at = now_
         where j.rollout_id = r.id and j.state = 'failed';
+    elsif next_state = 'cancelled' then
+        -- Under the rollout's row lock (core.rollout_for_caller): a job being run holds
+        -- its own row and is running, not pending, so this never waits for one.
+        update core.rollout_jobs as j
+        set state = 'skipped', error = core.rollout_cancelled_error(), updated_at = now_
+        where j.rollout_id = r.id and j.state = 'pending';
     end if;
     update core.rollouts as t
     set state = next_state,

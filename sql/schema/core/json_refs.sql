@@ -59,18 +59,26 @@ $$;
  * a quote inside a string is escaped, so follows a backslash, and is left alone.
  */
 create or replace function core.refs_rewrite(doc text, clone_map jsonb) returns text
-language sql immutable parallel safe
+language plpgsql immutable parallel safe
 as $$
+begin
+    -- A text without a $ref, or an empty map, comes back as it is (what the split and
+    -- join below give it) without that query; PL/pgSQL, not SQL, so that the query's
+    -- plan is cached rather than made again at every call (every install and upgrade).
+    if doc <> '' and (clone_map = '{}' or strpos(doc, '"$ref": "') = 0) then
+        return doc;
+    end if;
     -- The map is joined as a set: looked up per $ref, a large (compressed) jsonb would be
     -- decompressed again for every lookup.
-    select string_agg(case when c.clone is null then s.part
-                           else c.clone || substr(s.part, 33) end,
-                      '"$ref": "' order by s.n)
-    from (select p.part, p.n, lag(p.part) over (order by p.n) as before
-          from unnest(string_to_array(doc, '"$ref": "')) with ordinality as p (part, n)) as s
-    left join jsonb_each_text(clone_map) as c (source, clone)
-           on s.n > 1 and right(s.before, 1) in ('{', ' ') and substr(s.part, 33, 1) = '"'
-          and c.source = left(s.part, 32)
+    return (select string_agg(case when c.clone is null then s.part
+                                   else c.clone || substr(s.part, 33) end,
+                              '"$ref": "' order by s.n)
+            from (select p.part, p.n, lag(p.part) over (order by p.n) as before
+                  from unnest(string_to_array(doc, '"$ref": "')) with ordinality as p (part, n)) as s
+            left join jsonb_each_text(clone_map) as c (source, clone)
+                   on s.n > 1 and right(s.before, 1) in ('{', ' ') and substr(s.part, 33, 1) = '"'
+                  and c.source = left(s.part, 32));
+end
 $$;
 
 /**

@@ -81,6 +81,16 @@ end
 $$;
 
 /**
+ * The error of a job that a cancel ended before it ran (state skipped): the problem+json of
+ * a 409 conflict saying so, in the same shape as every job error (core.rollout_problem).
+ */
+create or replace function core.rollout_cancelled_error() returns jsonb
+language sql immutable
+as $$
+    select core.rollout_problem('IN409', 'The rollout was cancelled before this job ran.', null)
+$$;
+
+/**
  * The wave (0-based) of an install in waves: its bucket, 0–99 from the first 32 bits of the
  * md5 of its id (stable: the same install always falls in the same bucket), against the
  * cumulative percents; the first wave whose percent is above the bucket.
@@ -142,7 +152,9 @@ $$;
  * The runner takes one due job: a pending job whose next attempt has come, or a running job
  * whose lease has expired (its runner died), of a running rollout and a wave that has
  * started; FOR UPDATE SKIP LOCKED, so runners never wait for each other and a job that a
- * live runner is running (its row locked by core.rollout_job_run) is never taken. The job
+ * live runner is running (its row locked by core.rollout_job_run) is never taken. A running
+ * job with an expired lease of a cancelled rollout is taken too, so that
+ * core.rollout_job_run ends it (skipped) rather than leaving it running for ever. The job
  * becomes running, leased to runner until now + lease, attempts + 1. Scheduled rollouts
  * whose startAt has come start first. Returns the job id, or null when none is due.
  */
@@ -170,6 +182,17 @@ begin
     limit 1
     for update of j skip locked;
     if job_id is null then
+        -- A statement of its own, so that the one above keeps its plan: only when nothing
+        -- else is due, and over the running jobs alone.
+        select j.id into job_id
+        from core.rollout_jobs as j
+        join core.rollouts as r on r.id = j.rollout_id
+        where j.state = 'running' and j.lease_expires_at < now_ and r.state = 'cancelled'
+        order by j.lease_expires_at
+        limit 1
+        for update of j skip locked;
+    end if;
+    if job_id is null then
         return null;
     end if;
     update core.rollout_jobs as j
@@ -183,7 +206,8 @@ $$;
 /**
  * Runs a claimed job, in the caller's one transaction: re-checks that it is still running
  * and leased to runner (else returns null and changes nothing: another runner took it over,
- * or it ended); gives it back (pending) when its rollout is no longer running; marks it
+ * or it ended); when its rollout is no longer running, gives it back (pending), or ends it
+ * skipped with core.rollout_cancelled_error when the rollout is cancelled; marks it
  * skipped when its install is gone, uninstalled, pinned or already on the target version;
  * else upgrades the install as api.install_upgrade does (caller: the rollout's creator,
  * actor rollout:<id>, owner of the install's and the source workspace) with the rollout's
@@ -191,8 +215,12 @@ $$;
  * failures (IN…) are final: failed, the problem in error. Transient ones (serialization,
  * deadlock, lock timeout, statement timeout, anything else) put the job back to pending with
  * an exponential backoff (0.5 s · 2^attempts, at most 60 s) until its 10th attempt, then
- * failed. The job's new state and the upgrade commit together: a job that upgraded is never
- * running again. Then the rollout advances (core.rollout_advance). Returns the job's state.
+ * failed; but a job that would go back to pending ends skipped when its rollout was
+ * cancelled meanwhile (read under the rollout's row lock, which a cancel holds while it ends
+ * the pending jobs: either the cancel sees this job pending and ends it, or this sees the
+ * cancel). The job's new state and the upgrade commit together: a job that upgraded is
+ * never running again, and nothing a job does after a cancel revives the rollout. Then the
+ * rollout advances (core.rollout_advance). Returns the job's state.
  */
 create or replace function core.rollout_job_run(job_id text, runner text) returns text
 language plpgsql
@@ -216,11 +244,15 @@ begin
     end if;
     select * into r from core.rollouts as t where t.id = j.rollout_id;
     if r.state <> 'running' then
+        -- Under the rollout's lock, as below: a cancel committing meanwhile is seen.
+        select * into r from core.rollouts as t where t.id = j.rollout_id for update;
+        st := case when r.state = 'cancelled' then 'skipped' else 'pending' end;
         update core.rollout_jobs as t
-        set state = 'pending', lease_owner = null, lease_expires_at = null,
+        set state = st, lease_owner = null, lease_expires_at = null,
+            error = case when st = 'skipped' then core.rollout_cancelled_error() else t.error end,
             updated_at = clock_timestamp()
         where t.id = j.id;
-        return 'pending';
+        return st;
     end if;
     perform set_config('lock_timeout', '5s', true);
 
@@ -256,6 +288,14 @@ begin
         end;
     end if;
 
+    if st = 'pending' then
+        -- A retry of a cancelled rollout's job would stay pending for ever: it ends skipped.
+        select * into r from core.rollouts as t where t.id = r.id for update;
+        if r.state = 'cancelled' then
+            st := 'skipped';
+            err := core.rollout_cancelled_error();
+        end if;
+    end if;
     update core.rollout_jobs as t
     set state = st, error = err, operation_id = op, lease_owner = null, lease_expires_at = null,
         next_attempt_at = case when st = 'pending'

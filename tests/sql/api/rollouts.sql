@@ -4,7 +4,7 @@
 -- leases (expiry, a lost lease), retry, pause/resume/cancel, transient failures, pinned
 -- installs and PATCH upgradePolicy, access.
 BEGIN;
-select plan(50);
+select plan(60);
 
 \set author '{"sub": "usr_pgtap_author", "workspaces": {"ws_pgtap_src": "owner"}}'
 \set member '{"sub": "usr_pgtap_m", "workspaces": {"ws_pgtap_src": "member"}}'
@@ -184,8 +184,37 @@ update core.rollout_jobs set next_attempt_at = clock_timestamp() + interval '1 h
 where rollout_id = :'rh' and state = 'pending';
 select is(core.rollout_job_claim('pgtap-2', interval '30 seconds'), :'jl', 'lease: an expired lease is claimed again');
 select is(core.rollout_job_run(:'jl', 'pgtap'), null, 'lease: the first runner lost it and changes nothing');
+select count(*) as rh_jobs from core.rollout_jobs where rollout_id = :'rh' \gset
 select is((api.rollout_action(:'author', :'rh', 'cancel')).body ->> 'state', 'cancelled', 'cancel: → cancelled');
-select is(core.rollout_job_run(:'jl', 'pgtap-2'), 'pending', 'cancel: a claimed job of a cancelled rollout is given back, not run');
+select is((api.rollout_get(:'author', :'rh')).body -> 'counts',
+          jsonb_build_object('pending', 0, 'running', 1, 'upgraded', 0, 'skipped', :'rh_jobs'::int - 1,
+                             'conflicted', 0, 'failed', 0),
+          'cancel: every pending job ends skipped at once; the claimed one is still running');
+select is((select count(*) from core.rollout_jobs
+           where rollout_id = :'rh' and state = 'skipped'
+             and error ->> 'code' = 'conflict' and error ->> 'status' = '409'
+             and error ->> 'detail' = 'The rollout was cancelled before this job ran.'),
+          :'rh_jobs'::bigint - 1, 'cancel: the skipped jobs'' error says the rollout was cancelled');
+select is(core.rollout_job_run(:'jl', 'pgtap-2'), 'skipped', 'cancel: a claimed job of a cancelled rollout ends skipped, not run');
+select is((api.rollout_get(:'author', :'rh')).body -> 'counts',
+          jsonb_build_object('pending', 0, 'running', 0, 'upgraded', 0, 'skipped', :'rh_jobs'::int,
+                             'conflicted', 0, 'failed', 0),
+          'cancel: the counts are exact once the running job ended');
+select is((api.rollout_get(:'author', :'rh')).body ->> 'state', 'cancelled', 'cancel: the job''s end does not revive the rollout');
+select is((select count(*) from core.integration_installs where integration_id = :'int' and integration_version_id = :'v4'),
+          0::bigint, 'cancel: no install was upgraded');
+
+-- A job whose runner died (its lease expired) when its rollout was cancelled: taken again
+-- and ended, rather than running for ever.
+select (api.rollout_create(:'author', :'int', jsonb_build_object('targetVersionId', :'v3',
+                                                                 'workspaceIds', '["ws_pgtap_r04"]'::jsonb))).body ->> 'id' as rc \gset
+select core.rollout_job_claim('dead-runner', interval '-1 second') as jc \gset
+select is((api.rollout_action(:'author', :'rc', 'cancel')).body -> 'counts' ->> 'running', '1', 'cancel: a running job is left to its runner');
+select is(core.rollout_job_claim('pgtap', interval '30 seconds'), :'jc', 'cancel: a cancelled rollout''s job whose lease expired is claimed again');
+select is(core.rollout_job_run(:'jc', 'pgtap'), 'skipped', 'cancel: and ends skipped');
+select is(core.rollout_job_claim('pgtap', interval '30 seconds'), null, 'cancel: nothing of a cancelled rollout is claimed any more');
+select is((select integration_version_id from core.integration_installs where id = (select id from inst where ws = 'ws_pgtap_r04')),
+          :'v2', 'cancel: its install stays as it was');
 
 -- Transient failures: a serialization failure on the install update, once.
 -- (a sequence: its nextval survives the rollback of the failed attempt)
