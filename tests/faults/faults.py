@@ -12,12 +12,14 @@
      expire): every install upgraded exactly once (one `upgrade` operation with the rollout's actor
      each), the counts exact, every job terminal within ROLLOUT_LIMIT seconds, the runners
      respawned.
-  f. webhooks: 2,000 events written over 20 s to a workspace with two endpoints on a local
-     HTTPS receiver (tests/webhooks/receiver.py, which checks every signature), one of which
-     answers 503 for the first seconds, while every second every webhook delivery process is
-     killed (kill -9): afterwards every event reached both endpoints with a 2xx at least once
-     (none lost), every duplicate has the same webhook-id and an identical body, every
-     signature verified, every delivery row is delivered, the deliverers respawned.
+  f. webhooks: two endpoints created through the API (POST /api/webhook-endpoints, their
+     secrets from the answers) on a local HTTPS receiver (tests/webhooks/receiver.py, which
+     checks every signature), one of which answers 503 for the first seconds; then 2,000 state
+     changes through the API over 20 s (4 writers: create an integration, then rename it again
+     and again), while every second every webhook delivery process is killed (kill -9):
+     afterwards every write has its event (one each), every event reached both endpoints with a
+     2xx at least once (none lost), every duplicate has the same webhook-id and an identical
+     body, every signature verified, every delivery row is delivered, the deliverers respawned.
 
 Loopback only; acts on the processes named by the dev stack's pid files; always leaves
 PostgreSQL running and the pool whole. Exit status 0 when every scenario passed, 1 otherwise.
@@ -347,35 +349,37 @@ def scenario_rollout():
 
 # ------------------------------------------------------------------------ f: webhooks
 
-WEBHOOK_EVENTS = 2000
-WEBHOOK_SECONDS = 20          # the events are written over this long, deliverers killed
+WEBHOOK_CHANGES = 2000
+WEBHOOK_WRITERS = 4
+WEBHOOK_SECONDS = 20          # the changes are made over this long, deliverers killed
 WEBHOOK_503_SECONDS = 2.5     # the second endpoint's outage: shorter than the dev schedule
-WEBHOOK_SETTLE = 30           # seconds after the last event for every delivery to end
+WEBHOOK_SETTLE = 30           # seconds after the last change for every delivery to end
 
 
-def write_events(ws, n, seconds):
-    """n events of ws through one psql session (each its own transaction), paced over seconds."""
-    proc = subprocess.Popen([f"{PG_BIN}/psql", TEST_PG, "-X", "-q", "-v", "ON_ERROR_STOP=1"],
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+def make_changes(client, ws, writer, n, seconds, failures):
+    """n state changes of ws through the API, paced over seconds: one integration created, then
+    renamed n - 1 times (integration.created, then integration.updated each time). A write
+    that is not acknowledged is recorded in failures."""
+    slug = f"fw-{RUN_ID}-{writer}"
     t0 = time.monotonic()
-    for i in range(n):
-        proc.stdin.write(f"select core.event_emit('{ws}', 'integration.updated', "
-                         f"'{{\"i\": {i}, \"note\": \"x, y: z\"}}');\n")
-        if i % 20 == 19:
-            proc.stdin.flush()
-            ahead = t0 + seconds * (i + 1) / n - time.monotonic()
-            if ahead > 0:
-                time.sleep(ahead)
-    proc.stdin.close()
-    err = proc.stderr.read()
-    if proc.wait(timeout=60) != 0:
-        raise RuntimeError(f"psql writing events failed: {err.strip()[:300]}")
+    rec = client.call("create", "POST", "/api/integrations",
+                      json.dumps({"workspaceId": ws, "slug": slug, "name": "rename 0"}))
+    if rec.status != 201:
+        failures.append(rec)
+        return
+    path = f"/api/integrations/{rec.body['id']}"
+    for i in range(1, n):
+        rec = client.call("patch", "PATCH", path, json.dumps({"name": f"rename {i}"}))
+        if rec.status != 200:
+            failures.append(rec)
+        ahead = t0 + seconds * (i + 1) / n - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
 
 
 def scenario_webhooks():
     sys.path.insert(0, str(REPO / "tests" / "webhooks"))
-    from receiver import Receiver, new_secret  # pylint: disable=import-outside-toplevel
+    from receiver import Receiver  # pylint: disable=import-outside-toplevel
 
     problems = []
     sup = supervisor_pid()
@@ -383,19 +387,27 @@ def scenario_webhooks():
     if n_deliverers == 0:
         return False, "no webhook deliverers (INTEGRATIONS_DELIVERERS=0?)"
     ws = f"ws_faults_whd_{RUN_ID}"
+    tok = token(f"usr_flt_{RUN_ID}_f", {ws: "owner"})
     with Receiver() as rcv:
         paths = ["/f/steady", "/f/outage"]
+        admin = Client("f", tok)
         for path in paths:
-            secret = new_secret()
-            rcv.endpoint(path, [secret])
-            psql(f"insert into core.webhook_endpoints (workspace_id, url, secret, created_by) "
-                 f"values ('{ws}', '{rcv.url(path)}', '{secret}', 'usr_faults');")
+            rec = admin.call("endpoint", "POST", "/api/webhook-endpoints",
+                             json.dumps({"workspaceId": ws, "url": rcv.url(path)}))
+            if rec.status != 201:
+                return False, f"creating the endpoint {path} answered {rec.status}: {rec.body}"
+            rcv.endpoint(path, [rec.body["secret"]])
         rcv.behave("/f/outage", status=503, seconds=WEBHOOK_503_SECONDS)
-        writer = threading.Thread(target=write_events, args=(ws, WEBHOOK_EVENTS, WEBHOOK_SECONDS))
+        failures = []
+        writers = [threading.Thread(target=make_changes,
+                                    args=(Client("f", tok), ws, w, WEBHOOK_CHANGES // WEBHOOK_WRITERS,
+                                          WEBHOOK_SECONDS, failures))
+                   for w in range(WEBHOOK_WRITERS)]
         t0 = time.monotonic()
-        writer.start()
+        for writer in writers:
+            writer.start()
         kills = 0
-        while writer.is_alive():
+        while any(writer.is_alive() for writer in writers):
             for pid in deliverer_pids(sup):
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -403,7 +415,8 @@ def scenario_webhooks():
                 except ProcessLookupError:
                     pass
             time.sleep(1.0)
-        writer.join()
+        for writer in writers:
+            writer.join()
         written = time.monotonic() - t0
         events = set(psql(f"select id from core.events where workspace_id = '{ws}';"))
         deadline = time.monotonic() + WEBHOOK_SETTLE
@@ -426,8 +439,11 @@ def scenario_webhooks():
                 join core.webhook_endpoints as e on e.id = d.endpoint_id
                 where e.workspace_id = '{ws}');""")
     by_state, max_attempts = rows[0].split("|")
-    if len(events) != WEBHOOK_EVENTS:
-        problems.append(f"{len(events)} events written of {WEBHOOK_EVENTS}")
+    if failures:
+        problems.append(f"{len(failures)} writes not acknowledged:\n{fmt_failures(failures)}")
+    if len(events) != WEBHOOK_CHANGES - len(failures):
+        problems.append(f"{len(events)} events for {WEBHOOK_CHANGES - len(failures)} "
+                        "acknowledged writes (one each)")
     if left != "0":
         problems.append(f"{left} deliveries not delivered {WEBHOOK_SETTLE} s after the last "
                         f"event (states: {by_state})")
@@ -469,7 +485,8 @@ def scenario_webhooks():
         time.sleep(0.1)
     if len(after) != n_deliverers:
         problems.append(f"{len(after)} deliverers of {n_deliverers} after the test")
-    summary = (f"{len(events)} events x 2 endpoints written in {written:.1f} s, {kills} "
+    summary = (f"{WEBHOOK_CHANGES - len(failures)} API writes in {written:.1f} s, {len(events)} "
+               f"events x 2 endpoints, {kills} "
                f"deliverers killed, all delivered {drained:.1f} s after the start; "
                f"{len(recs)} requests ({answered_503} answered 503 by the outage endpoint, "
                f"{duplicates} duplicate 2xx deliveries after kills), deliveries {by_state}, "
@@ -483,7 +500,8 @@ SCENARIOS = {
     "c": ("nginx reload + rolling restart under load", scenario_reload),
     "d": ("PostgreSQL restarted while idle", scenario_idle_restart),
     "e": ("rollout of 500 installs, runners kill -9'd every second", scenario_rollout),
-    "f": ("2,000 events to two webhook endpoints, deliverers kill -9'd every second",
+    "f": ("2,000 API writes, their events to two webhook endpoints, deliverers kill -9'd "
+          "every second",
           scenario_webhooks),
 }
 
