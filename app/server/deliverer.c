@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include "base/xalloc.h"
 #include "db/pgsession.h"
 #include "http/webhook_request.h"
+#include "server/child.h"
 
 #define DELIVERER_IDLE_MS 1000
 #define DELIVERER_RECONNECT_MS 1000
@@ -307,36 +307,21 @@ static void deliver(struct deliverer *d)
 int deliverer_run(const struct config *cfg)
 {
 	struct deliverer *d = xcalloc(1, sizeof(*d));
-	struct sigaction sa;
-	char host[64];
 	bool curl_ok;
 	int rc = 1;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_terminate;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/*
 	 * Told apart by name (ps, pgrep -x webhook-deliver, tests/faults): the kernel keeps 15
 	 * bytes of a name, and pgrep -x compares those, so the name is webhook-deliverer cut to
 	 * what the kernel keeps.
 	 */
-	prctl(PR_SET_NAME, "webhook-deliver", 0, 0, 0);
+	child_init(on_terminate, "webhook-deliver");
 
 	d->cfg = cfg;
 	d->opts.timeout_s = cfg->webhook_timeout;
 	d->opts.allow_private = cfg->webhook_allow_private != 0;
 	d->opts.ca_file = cfg->webhook_ca_file;
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "host");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(d->name, sizeof(d->name), "%s:%ld:%lx", host, (long)getpid(),
-		 (unsigned long)time(NULL));
+	child_owner_name(d->name, sizeof(d->name));
 	snprintf(d->lease, sizeof(d->lease), "%d", cfg->webhook_lease);
 	d->rand_state[0] = (unsigned short)getpid();
 	d->rand_state[1] = (unsigned short)time(NULL);

@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 
 #include "base/log.h"
 #include "db/pgsession.h"
+#include "server/child.h"
 
 #define RUNNER_IDLE_MS 1000
 #define RUNNER_RECONNECT_MS 1000
@@ -83,26 +83,12 @@ static int runner_step(PGconn *conn, const char *name, const char *lease)
 
 int runner_run(const struct config *cfg)
 {
-	struct sigaction sa;
 	PGconn *conn = NULL;
-	char name[128], host[64], lease[16];
+	char name[128], lease[16];
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_terminate;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* Told apart from the workers by name (ps, pgrep -x rollout-runner, tests/faults). */
-	prctl(PR_SET_NAME, "rollout-runner", 0, 0, 0);
-
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "host");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(name, sizeof(name), "%s:%ld:%lx", host, (long)getpid(), (unsigned long)time(NULL));
+	child_init(on_terminate, "rollout-runner");
+	child_owner_name(name, sizeof(name));
 	snprintf(lease, sizeof(lease), "%d", cfg->runner_lease);
 	LOG_EVENT(LOG_INFO, "runner ready", LOG_STR("event", "runner_ready"),
 		  LOG_STR("runner", name));

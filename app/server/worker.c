@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "http/access_log.h"
 #include "db/db.h"
 #include "db/replica.h"
+#include "server/child.h"
 #include "server/dispatch.h"
 #include "http/metrics.h"
 #include "handlers/routes.h"
@@ -156,24 +156,14 @@ static void serve(const struct config *cfg, struct db *db, struct replica *repli
 
 int worker_run(const struct config *cfg, int listen_fd)
 {
-	struct sigaction sa;
 	FCGX_Request fr;
 	struct arena *a = arena_new();
 	struct db *db = db_new(cfg->db_url);
 	struct replica *replica = replica_new(cfg->db_read_url, cfg->max_replica_lag_ms,
 					      (unsigned)getpid());
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_terminate;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: the signal must interrupt accept() so an idle worker stops at once. */
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	/* A supervisor killed outright must not leave its workers serving on: they drain too. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* SIGTERM interrupts accept(): an idle worker stops at once. */
+	child_init(on_terminate, NULL);
 
 	FCGX_Init();
 	FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
