@@ -15,7 +15,7 @@
   f. webhooks: two endpoints created through the API (POST /api/webhook-endpoints, their
      secrets from the answers) on a local HTTPS receiver (tests/webhooks/receiver.py, which
      checks every signature), one of which answers 503 for the first seconds; then 2,000 state
-     changes through the API over 20 s (4 writers: create an integration, then rename it again
+     changes through the API over 12 s (4 writers: create an integration, then rename it again
      and again), while every second every webhook delivery process is killed (kill -9):
      afterwards every write has its event (one each), every event reached both endpoints with a
      2xx at least once (none lost), every duplicate has the same webhook-id and an identical
@@ -351,7 +351,7 @@ def scenario_rollout():
 
 WEBHOOK_CHANGES = 2000
 WEBHOOK_WRITERS = 4
-WEBHOOK_SECONDS = 20          # the changes are made over this long, deliverers killed
+WEBHOOK_SECONDS = 12          # the changes are made over this long, deliverers killed
 WEBHOOK_503_SECONDS = 2.5     # the second endpoint's outage: shorter than the dev schedule
 WEBHOOK_SETTLE = 30           # seconds after the last change for every delivery to end
 
