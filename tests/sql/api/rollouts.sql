@@ -13,18 +13,6 @@ select plan(60);
 \ir ../include/error_detail.sql
 \ir ../include/install_fixtures.sql
 
--- The SQLSTATE a statement raises (null: none).
-create function pg_temp.error_of(statement text) returns text
-language plpgsql
-as $$
-begin
-    execute statement;
-    return null;
-exception when others then
-    return sqlstate;
-end
-$$;
-
 -- Runs the due jobs of every running rollout until none is left (at most n); returns how many ran.
 create function pg_temp.drain(n int default 1000) returns int
 language plpgsql

@@ -13,18 +13,6 @@ select plan(56);
 
 \ir ../include/error_detail.sql
 
--- The SQLSTATE a statement raises (null: none).
-create function pg_temp.error_of(statement text) returns text
-language plpgsql
-as $$
-begin
-    execute statement;
-    return null;
-exception when others then
-    return sqlstate;
-end
-$$;
-
 -- Create.
 select r.status as cst, r.body as ep, r.etag as cetag, r.location as cloc
 from api.webhook_endpoint_create(:'owner', '{"workspaceId": "ws_pgtap_wh", "url": "https://hooks.example.com/a",
