@@ -4,6 +4,8 @@
 # 2.0.0, so every install's upgrade writes 20 clone versions and an operation) run by the dev
 # stack's job runners, while wrk measures GET /api/integrations/{id} through nginx.
 #   1. idle: wrk -t2 -cC -dD on GET by id, nothing else running          → idle req/s
+#      (served answers only: one reader token per wrk thread keeps each under nginx's
+#      per-token rate limit, and any 4xx/5xx is reported, not counted)
 #   2. POST /api/integrations/{id}/rollouts, at once wrk again for D s    → loaded req/s
 #   3. the rollout's own throughput: jobs / (finishedAt − startedAt)      → installs/s
 # Targets: the rollout ≥ 50 installs/s; GET by id keeps ≥ 70% of its idle req/s while the
@@ -11,7 +13,7 @@
 #
 # usage: bench/rollout_bench.sh [--installs N] [--members M] [--duration SECONDS] [--connections C]
 #   defaults: 1,000 installs, 20 members, 8 s per wrk window, 32 connections, 2 threads
-# Needs the dev stack (./deploy/dev up; its runners: INTEGRATIONS_RUNNERS, default 2 there),
+# Needs the dev stack (./deploy/dev up; its runners: INTEGRATIONS_RUNNERS, 3 there),
 # wrk, psql. The data (workspace ws_rbench_<random>) stays in the dev database.
 set -euo pipefail
 
@@ -64,32 +66,49 @@ log "fixture ready in $((SECONDS - t0)) s: integration $INTEGRATION, target $V2"
 psql_q -c "vacuum analyze core.integration_installs, core.install_members, core.entities, core.entity_versions" >/dev/null
 
 TOKEN=$("$ROOT/deploy/dev" token --sub usr_bench --workspace "$WS:owner" --ttl 7200)
+# One token per wrk thread: nginx limits each token to 10,000 req/s (nginx/dev.conf.in), which
+# one token for all of wrk passes on a quiet machine, and a 429 must not count as a GET.
+READ_TOKENS=$(for t in $(seq "$THREADS"); do
+    "$ROOT/deploy/dev" token --sub "usr_bench_reader_$t" --workspace "$WS:viewer" --ttl 7200
+done | tr '\n' ' ')
 {
-    echo 'wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")'
+    cat <<'LUA'
+local tokens, threads = {}, 0
+for token in os.getenv("BENCH_TOKENS"):gmatch("%S+") do tokens[#tokens + 1] = token end
+function setup(thread)
+  threads = threads + 1
+  thread:set("token", tokens[(threads - 1) % #tokens + 1])
+end
+function init(args)
+  wrk.headers["Authorization"] = "Bearer " .. token
+end
+LUA
     cat "$ROOT/bench/wrk_result.lua"
 } >"$OUT/get.lua"
 # GET by id of the integration being rolled out (its row is key-share locked by every job's
 # upgrade), or of another one: BENCH_GET_ID=int_… (readable by the bench's workspace).
 GET_URL=$BASE_URL/api/integrations/${BENCH_GET_ID:-$INTEGRATION}
-[[ $(curl -ks -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$GET_URL") == 200 ]] ||
-    die "GET $GET_URL does not answer 200"
+for token in $READ_TOKENS; do
+    [[ $(curl -ks -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$GET_URL") == 200 ]] ||
+        die "GET $GET_URL does not answer 200"
+done
 
-measure() { # label → the wrk RESULT line's rps
-    BENCH_TOKEN=$TOKEN wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$OUT/get.lua" "$GET_URL" \
+measure() { # label → "served req/s, answers other than 2xx/3xx" of the wrk RESULT line
+    BENCH_TOKENS=$READ_TOKENS wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$OUT/get.lua" "$GET_URL" \
         >"$OUT/wrk-$1.txt" 2>&1 || die "wrk failed: $(tail -3 "$OUT/wrk-$1.txt")"
-    sed -n 's/^RESULT rps=\([0-9.]*\) .*/\1/p' "$OUT/wrk-$1.txt"
+    sed -n 's/^RESULT .*served_rps=\([0-9.]*\) .*non2xx=\([0-9]*\).*/\1 \2/p' "$OUT/wrk-$1.txt"
 }
 
 # --------------------------------------------------------------------------- measuring
 log "idle: GET by id for $DURATION s"
-IDLE=$(measure idle)
+read -r IDLE IDLE_BAD < <(measure idle)
 log "rollout of $INSTALLS installs, GET by id for $DURATION s meanwhile"
 curl -ks -o "$OUT/rollout.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
     -H 'Content-Type: application/json' -d "{\"targetVersionId\": \"$V2\"}" \
     "$BASE_URL/api/integrations/$INTEGRATION/rollouts" >"$OUT/create.status"
 [[ $(cat "$OUT/create.status") == 202 ]] || die "create answered $(cat "$OUT/create.status"): $(cat "$OUT/rollout.json")"
 ROLLOUT=$(sed -n 's/.*"id": *"\(rol_[0-9a-f]*\)".*/\1/p' "$OUT/rollout.json")
-LOADED=$(measure loaded)
+read -r LOADED LOADED_BAD < <(measure loaded)
 WRK_END=$(psql_q -c "select clock_timestamp()")
 deadline=$((SECONDS + 600))
 until [[ $(psql_q -c "select state from core.rollouts where id = '$ROLLOUT'") != running ]]; do
@@ -111,5 +130,6 @@ PASS_RATIO=$(awk -v r="$RATIO" 'BEGIN { print (r >= 70) ? "yes" : "NO" }')
         "$ROLLOUT" "$STATE" "$JOBS" "$UPGRADED" "$SECS" "$RATE" "$PASS_RATE"
     printf 'GET /api/integrations/{id}, wrk -t%s -c%s -d%ss: idle %s req/s, during the rollout %s req/s → %s%% (target ≥ 70%%: %s)\n' \
         "$THREADS" "$CONNECTIONS" "$DURATION" "$IDLE" "$LOADED" "$RATIO" "$PASS_RATIO"
+    printf 'answers other than 2xx/3xx, not counted above: idle %s, during the rollout %s\n' "$IDLE_BAD" "$LOADED_BAD"
     printf 'the wrk window lay inside the rollout: %s\n' "$([[ $COVERED == t ]] && echo yes || echo 'NO (the rollout ended first: use a shorter --duration)')"
 } | tee "$OUT/summary.txt"
