@@ -8,8 +8,10 @@
 #      per-token rate limit, and any 4xx/5xx is reported, not counted)
 #   2. POST /api/integrations/{id}/rollouts, at once wrk again for D s    → loaded req/s
 #   3. the rollout's own throughput: jobs / (finishedAt − startedAt)      → installs/s
-# Targets: the rollout ≥ 50 installs/s; GET by id keeps ≥ 70% of its idle req/s while the
-# rollout runs (the wrk window must lie inside the rollout: the script says whether it did).
+#   4. once the rollout has finished, idle again                          → idle req/s
+# Targets: the rollout ≥ 50 installs/s; GET by id keeps ≥ 70% of its idle req/s (the mean of
+# the windows before and after, so that a shared machine's drift shows in both sides) while
+# the rollout runs (the wrk window must lie inside the rollout: the script says whether it did).
 #
 # usage: bench/rollout_bench.sh [--installs N] [--members M] [--duration SECONDS] [--connections C]
 #   defaults: 1,000 installs, 20 members, 8 s per wrk window, 32 connections, 2 threads
@@ -101,7 +103,7 @@ measure() { # label → "served req/s, answers other than 2xx/3xx" of the wrk RE
 
 # --------------------------------------------------------------------------- measuring
 log "idle: GET by id for $DURATION s"
-read -r IDLE IDLE_BAD < <(measure idle)
+read -r IDLE_BEFORE IDLE_BEFORE_BAD < <(measure idle-before)
 log "rollout of $INSTALLS installs, GET by id for $DURATION s meanwhile"
 curl -ks -o "$OUT/rollout.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
     -H 'Content-Type: application/json' -d "{\"targetVersionId\": \"$V2\"}" \
@@ -121,6 +123,9 @@ IFS='|' read -r STATE JOBS UPGRADED SECS COVERED < <(psql_q -c "
            r.finished_at >= '$WRK_END'::timestamptz
     from core.rollouts as r left join core.rollout_jobs as j on j.rollout_id = r.id
     where r.id = '$ROLLOUT' group by r.id")
+log "idle again: GET by id for $DURATION s"
+read -r IDLE_AFTER IDLE_AFTER_BAD < <(measure idle-after)
+IDLE=$(awk -v b="$IDLE_BEFORE" -v a="$IDLE_AFTER" 'BEGIN { printf "%.1f", (a + b) / 2 }')
 RATE=$(awk -v j="$JOBS" -v s="$SECS" 'BEGIN { printf "%.1f", (s > 0) ? j / s : 0 }')
 RATIO=$(awk -v l="$LOADED" -v i="$IDLE" 'BEGIN { printf "%.1f", (i > 0) ? 100 * l / i : 0 }')
 PASS_RATE=$(awk -v r="$RATE" 'BEGIN { print (r >= 50) ? "yes" : "NO" }')
@@ -128,8 +133,9 @@ PASS_RATIO=$(awk -v r="$RATIO" 'BEGIN { print (r >= 70) ? "yes" : "NO" }')
 {
     printf 'rollout %s: %s, %s jobs, %s upgraded, %s s → %s installs/s (target ≥ 50: %s)\n' \
         "$ROLLOUT" "$STATE" "$JOBS" "$UPGRADED" "$SECS" "$RATE" "$PASS_RATE"
-    printf 'GET /api/integrations/{id}, wrk -t%s -c%s -d%ss: idle %s req/s, during the rollout %s req/s → %s%% (target ≥ 70%%: %s)\n' \
-        "$THREADS" "$CONNECTIONS" "$DURATION" "$IDLE" "$LOADED" "$RATIO" "$PASS_RATIO"
-    printf 'answers other than 2xx/3xx, not counted above: idle %s, during the rollout %s\n' "$IDLE_BAD" "$LOADED_BAD"
+    printf 'GET /api/integrations/{id}, wrk -t%s -c%s -d%ss: idle %s req/s (before %s, after %s), during the rollout %s req/s → %s%% (target ≥ 70%%: %s)\n' \
+        "$THREADS" "$CONNECTIONS" "$DURATION" "$IDLE" "$IDLE_BEFORE" "$IDLE_AFTER" "$LOADED" "$RATIO" "$PASS_RATIO"
+    printf 'answers other than 2xx/3xx, not counted above: idle %s + %s, during the rollout %s\n' \
+        "$IDLE_BEFORE_BAD" "$IDLE_AFTER_BAD" "$LOADED_BAD"
     printf 'the wrk window lay inside the rollout: %s\n' "$([[ $COVERED == t ]] && echo yes || echo 'NO (the rollout ended first: use a shorter --duration)')"
 } | tee "$OUT/summary.txt"

@@ -227,7 +227,7 @@ static int check_production(const struct config *cfg, char *err, size_t errlen)
  * Rollout job runners: INTEGRATIONS_ROLE api (default: workers, and INTEGRATIONS_RUNNERS
  * runners beside them, default 1) or runner (runners only, default 1 of them);
  * INTEGRATIONS_RUNNER_LEASE seconds (default 30); INTEGRATIONS_RUNNER_RATE, the most jobs a
- * second each runner starts (default 0: as fast as it can).
+ * second each runner starts on average (default 0: as fast as it can).
  */
 static int load_runners(struct config *cfg, char *err, size_t errlen)
 {

@@ -149,14 +149,17 @@ end
 $$;
 
 /**
- * The runner takes one due job: a pending job whose next attempt has come, or a running job
- * whose lease has expired (its runner died), of a running rollout and a wave that has
- * started; FOR UPDATE SKIP LOCKED, so runners never wait for each other and a job that a
- * live runner is running (its row locked by core.rollout_job_run) is never taken. A running
- * job with an expired lease of a cancelled rollout is taken too, so that
- * core.rollout_job_run ends it (skipped) rather than leaving it running for ever. The job
- * becomes running, leased to runner until now + lease, attempts + 1. Scheduled rollouts
- * whose startAt has come start first. Returns the job id, or null when none is due.
+ * The runner takes one due job: a running job whose lease has expired (its runner died) of a
+ * running or cancelled rollout (so that core.rollout_job_run ends the latter's, skipped,
+ * rather than leaving it running for ever), else a pending job whose next attempt has come,
+ * of a running rollout and a wave that has started. FOR UPDATE SKIP LOCKED, so runners never
+ * wait for each other and a job that a live runner is running (its row locked by
+ * core.rollout_job_run) is never taken. The running rollouts are tried in random order, so
+ * that rollouts running at once share the runners instead of the oldest taking them all;
+ * within one, earlier waves first, then the earliest next attempt. The job becomes running,
+ * leased to runner until now + lease, attempts + 1. Scheduled rollouts whose startAt has
+ * come start first. The claim commits without waiting for its WAL flush unless it started a
+ * rollout. Returns the job id, or null when none is due.
  */
 create or replace function core.rollout_job_claim(runner text, lease interval) returns text
 language plpgsql
@@ -164,33 +167,43 @@ security definer set search_path = core, api, pg_temp
 as $$
 declare
     now_ timestamptz := clock_timestamp();
+    r record;
+    started int;
     job_id text;
 begin
-    update core.rollouts as r
-    set state = 'running', started_at = coalesce(r.started_at, now_), updated_at = now_
-    where r.id in (select s.id from core.rollouts as s
+    update core.rollouts as t
+    set state = 'running', started_at = coalesce(t.started_at, now_), updated_at = now_
+    where t.id in (select s.id from core.rollouts as s
                    where s.state = 'scheduled' and s.start_at <= now_
                    for update skip locked);
+    get diagnostics started = row_count;
+    if started = 0 then
+        -- Only a lease is written: a crash that loses it leaves the job pending, taken again,
+        -- and the job's run, which commits synchronously, flushes it anyway. A rollout start
+        -- emits an event (which a deliverer may send at once): that commit waits for its flush.
+        perform set_config('synchronous_commit', 'off', true);
+    end if;
 
     select j.id into job_id
     from core.rollout_jobs as j
-    join core.rollouts as r on r.id = j.rollout_id
-    where ((j.state = 'pending' and j.next_attempt_at <= now_)
-           or (j.state = 'running' and j.lease_expires_at < now_))
-      and r.state = 'running' and j.wave <= r.current_wave
-    order by j.next_attempt_at
+    join core.rollouts as t on t.id = j.rollout_id
+    where j.state = 'running' and j.lease_expires_at < now_ and t.state in ('running', 'cancelled')
+    order by j.lease_expires_at
     limit 1
     for update of j skip locked;
+
     if job_id is null then
-        -- A statement of its own, so that the one above keeps its plan: only when nothing
-        -- else is due, and over the running jobs alone.
-        select j.id into job_id
-        from core.rollout_jobs as j
-        join core.rollouts as r on r.id = j.rollout_id
-        where j.state = 'running' and j.lease_expires_at < now_ and r.state = 'cancelled'
-        order by j.lease_expires_at
-        limit 1
-        for update of j skip locked;
+        for r in select t.id, t.current_wave from core.rollouts as t
+                 where t.state = 'running' order by random() loop
+            select j.id into job_id
+            from core.rollout_jobs as j
+            where j.rollout_id = r.id and j.state = 'pending' and j.wave <= r.current_wave
+              and j.next_attempt_at <= now_
+            order by j.wave, j.next_attempt_at
+            limit 1
+            for update skip locked;
+            exit when job_id is not null;
+        end loop;
     end if;
     if job_id is null then
         return null;

@@ -4,7 +4,7 @@
 -- leases (expiry, a lost lease), retry, pause/resume/cancel, transient failures, pinned
 -- installs and PATCH upgradePolicy, access.
 BEGIN;
-select plan(60);
+select plan(65);
 
 \set author '{"sub": "usr_pgtap_author", "workspaces": {"ws_pgtap_src": "owner"}}'
 \set member '{"sub": "usr_pgtap_m", "workspaces": {"ws_pgtap_src": "member"}}'
@@ -225,6 +225,28 @@ update core.rollout_jobs set next_attempt_at = clock_timestamp() where id = :'jt
 select pg_temp.drain() as ran \gset
 select is((select state || ' ' || attempts from core.rollout_jobs where id = :'jt'), 'upgraded 2', 'transient: the next attempt upgrades');
 drop trigger flaky on core.integration_installs;
+
+-- The claim: a running rollout's job is found behind the older pending jobs of a paused
+-- rollout; a claim that only leases a job commits without waiting for its WAL flush, one
+-- that starts a scheduled rollout (an event) waits.
+select (api.rollout_create(:'author', :'int', jsonb_build_object('targetVersionId', :'v3',
+        'workspaceIds', '["ws_pgtap_r05", "ws_pgtap_r06"]'::jsonb))).body ->> 'id' as rp \gset
+select (api.rollout_action(:'author', :'rp', 'pause')).body ->> 'state' as rp_state \gset
+select (api.rollout_create(:'author', :'int', jsonb_build_object('targetVersionId', :'v3',
+        'workspaceIds', '["ws_pgtap_r07"]'::jsonb))).body ->> 'id' as rr \gset
+set local synchronous_commit = on;
+select core.rollout_job_claim('pgtap', interval '30 seconds') as jr \gset
+select is((select rollout_id from core.rollout_jobs where id = :'jr'), :'rr',
+          'claim: a running rollout''s job, behind a paused rollout''s older pending ones');
+select is(current_setting('synchronous_commit'), 'off', 'claim: a lease alone commits without waiting for its flush');
+select is(core.rollout_job_run(:'jr', 'pgtap'), 'upgraded', 'claim: and the job runs');
+select (api.rollout_create(:'author', :'int', jsonb_build_object('targetVersionId', :'v3',
+        'workspaceIds', '["ws_pgtap_r08"]'::jsonb, 'startAt', clock_timestamp() + interval '1 hour'))).body ->> 'state' as rs_state \gset
+update core.rollouts set start_at = clock_timestamp() - interval '1 second' where state = 'scheduled';
+set local synchronous_commit = on;
+select isnt(core.rollout_job_claim('pgtap', interval '30 seconds'), null, 'claim: a scheduled rollout whose start came starts, its job is claimed');
+select is(:'rs_state' || ' ' || current_setting('synchronous_commit'), 'scheduled on',
+          'claim: a claim that started a rollout waits for its flush');
 
 select * from finish();
 ROLLBACK;
