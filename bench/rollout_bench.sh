@@ -8,22 +8,26 @@
 #      per-token rate limit, and any 4xx/5xx is reported, not counted)
 #   2. POST /api/integrations/{id}/rollouts, at once wrk again for D s    → loaded req/s
 #   3. the rollout's own throughput: jobs / (finishedAt − startedAt)      → installs/s
-#   4. once the rollout has finished, idle again                          → idle req/s
+#   4. once the rollout and the autovacuum it causes have finished, idle again → idle req/s
 # Targets: the rollout ≥ 50 installs/s; GET by id keeps ≥ 70% of its idle req/s (the mean of
 # the windows before and after, so that a shared machine's drift shows in both sides) while
 # the rollout runs (the wrk window must lie inside the rollout: the script says whether it did).
 #
-# usage: bench/rollout_bench.sh [--installs N] [--members M] [--duration SECONDS] [--connections C]
-#   defaults: 1,000 installs, 20 members, 8 s per wrk window, 32 connections, 2 threads
+# usage: bench/rollout_bench.sh [--runs R] [--installs N] [--members M] [--duration SECONDS]
+#                               [--connections C]
+#   defaults: 1 run, 1,000 installs, 20 members, 12 s per wrk window, 32 connections, 2 threads
+#   --runs R: R runs one after the other (a fixture each), each run's figures, then their medians
+#   (the dev machine is shared: one run's ratio can be 10 points off the median)
 # Needs the dev stack (./deploy/dev up; its runners: INTEGRATIONS_RUNNERS, 3 there),
 # wrk, psql. The data (workspace ws_rbench_<random>) stays in the dev database.
 set -euo pipefail
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 readonly ROOT
+RUNS=1
 INSTALLS=1000
 MEMBERS=20
-DURATION=8
+DURATION=12
 CONNECTIONS=32
 THREADS=2
 
@@ -32,17 +36,18 @@ log() { echo "rollout_bench: $*" >&2; }
 
 while (($#)); do
     case $1 in
+    --runs) RUNS=$2; shift ;;
     --installs) INSTALLS=$2; shift ;;
     --members) MEMBERS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --connections) CONNECTIONS=$2; shift ;;
-    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
     esac
     shift
 done
-for v in "$INSTALLS" "$MEMBERS" "$DURATION" "$CONNECTIONS"; do
-    [[ $v =~ ^[1-9][0-9]*$ ]] || die "--installs, --members, --duration and --connections take positive integers"
+for v in "$RUNS" "$INSTALLS" "$MEMBERS" "$DURATION" "$CONNECTIONS"; do
+    [[ $v =~ ^[1-9][0-9]*$ ]] || die "--runs, --installs, --members, --duration and --connections take positive integers"
 done
 
 # shellcheck source=bench/dev_env.sh
@@ -55,6 +60,28 @@ code=$(curl -ks -o /dev/null -w '%{http_code}' --max-time 5 "$BASE_URL/api/healt
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/rollout-bench.XXXXXX)}
 mkdir -p "$OUT"
 log "output in $OUT"
+
+if ((RUNS > 1)); then
+    for r in $(seq "$RUNS"); do
+        log "run $r of $RUNS"
+        BENCH_OUT=$OUT/run-$r "$0" --runs 1 --installs "$INSTALLS" --members "$MEMBERS" \
+            --duration "$DURATION" --connections "$CONNECTIONS" >&2 || die "run $r failed"
+        sed -n 's/^RESULT //p' "$OUT/run-$r/summary.txt"
+    done >"$OUT/results.txt"
+    figures() { # key → the runs' values, one a line
+        sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" "$OUT/results.txt"
+    }
+    median() { # key → the median of the runs' values
+        figures "$1" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    }
+    {
+        printf '%s runs: rollout installs/s median %s (%s)\n' "$RUNS" "$(median rate)" "$(figures rate | paste -sd,)"
+        printf 'GET by id idle req/s median %s, during the rollout %s\n' "$(median idle)" "$(median loaded)"
+        printf 'kept %% median %s (%s) (target ≥ 70%%: %s)\n' "$(median kept)" "$(figures kept | paste -sd,)" \
+            "$(awk -v k="$(median kept)" 'BEGIN { print (k >= 70) ? "yes" : "NO" }')"
+    } | tee "$OUT/summary.txt"
+    exit 0
+fi
 
 # --------------------------------------------------------------------------- data
 RUN=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
@@ -123,6 +150,13 @@ IFS='|' read -r STATE JOBS UPGRADED SECS COVERED < <(psql_q -c "
            r.finished_at >= '$WRK_END'::timestamptz
     from core.rollouts as r left join core.rollout_jobs as j on j.rollout_id = r.id
     where r.id = '$ROLLOUT' group by r.id")
+# The rollout's dead rows wake autovacuum once it has finished: the second idle window waits
+# for the autovacuum workers to be done (at most 120 s), as the first had none.
+deadline=$((SECONDS + 120))
+while [[ $(psql_q -c "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker'") != 0 ]] &&
+    ((SECONDS < deadline)); do
+    sleep 1
+done
 log "idle again: GET by id for $DURATION s"
 read -r IDLE_AFTER IDLE_AFTER_BAD < <(measure idle-after)
 IDLE=$(awk -v b="$IDLE_BEFORE" -v a="$IDLE_AFTER" 'BEGIN { printf "%.1f", (a + b) / 2 }')
@@ -138,4 +172,5 @@ PASS_RATIO=$(awk -v r="$RATIO" 'BEGIN { print (r >= 70) ? "yes" : "NO" }')
     printf 'answers other than 2xx/3xx, not counted above: idle %s + %s, during the rollout %s\n' \
         "$IDLE_BEFORE_BAD" "$IDLE_AFTER_BAD" "$LOADED_BAD"
     printf 'the wrk window lay inside the rollout: %s\n' "$([[ $COVERED == t ]] && echo yes || echo 'NO (the rollout ended first: use a shorter --duration)')"
+    printf 'RESULT rate=%s idle=%s loaded=%s kept=%s\n' "$RATE" "$IDLE" "$LOADED" "$RATIO"
 } | tee "$OUT/summary.txt"

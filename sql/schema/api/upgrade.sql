@@ -571,9 +571,21 @@ begin
     i := core.install_check_upgradable(caller, inst);
     v := core.install_target_version(i, body ->> 'integrationVersionId');
 
-    merged := core.json_schema_defaults(v.variables_schema_snapshot,
-                                        inst.variables || coalesce(body -> 'variables', '{}'));
-    problems := core.install_variables_problems(v.variables_schema_snapshot, merged);
+    if body -> 'variables' is null
+       and v.variables_schema_snapshot = (select c.variables_schema_snapshot
+                                          from core.integration_versions as c
+                                          where c.id = inst.integration_version_id) then
+        -- The install's variables were checked against this very schema, and its defaults
+        -- filled in, when they were last written (install, upgrade, rollback with its
+        -- version): most upgrades, and every rollout job of a version that kept the schema,
+        -- need not check them again.
+        merged := inst.variables;
+        problems := '[]';
+    else
+        merged := core.json_schema_defaults(v.variables_schema_snapshot,
+                                            inst.variables || coalesce(body -> 'variables', '{}'));
+        problems := core.install_variables_problems(v.variables_schema_snapshot, merged);
+    end if;
     if jsonb_array_length(problems) > 0 then
         raise exception using
             errcode = 'IN422',
