@@ -97,6 +97,7 @@ int runner_run(const struct config *cfg)
 {
 	PGconn *conn = NULL;
 	char name[128], lease[16];
+	long long due_ns = -1; /* when the next job may start; -1: not in a busy spell */
 
 	/* Told apart from the workers by name (ps, pgrep -x rollout-runner, tests/faults). */
 	child_init(on_terminate, "rollout-runner");
@@ -104,8 +105,6 @@ int runner_run(const struct config *cfg)
 	snprintf(lease, sizeof(lease), "%d", cfg->runner_lease);
 	LOG_EVENT(LOG_INFO, "runner ready", LOG_STR("event", "runner_ready"),
 		  LOG_STR("runner", name));
-	long long due_ns = -1; /* when the next job may start; -1: not in a busy spell */
-
 	while (!stopping) {
 		struct timespec started;
 		int rc;
