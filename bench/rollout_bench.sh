@@ -95,25 +95,11 @@ log "fixture ready in $((SECONDS - t0)) s: integration $INTEGRATION, target $V2"
 psql_q -c "vacuum analyze core.integration_installs, core.install_members, core.entities, core.entity_versions" >/dev/null
 
 TOKEN=$("$ROOT/deploy/dev" token --sub usr_bench --workspace "$WS:owner" --ttl 7200)
-# One token per wrk thread: nginx limits each token to 10,000 req/s (nginx/dev.conf.in), which
-# one token for all of wrk passes on a quiet machine, and a 429 must not count as a GET.
+# One token per wrk thread (bench/wrk_tokens.lua): a 429 must not count as a GET.
 READ_TOKENS=$(for t in $(seq "$THREADS"); do
     "$ROOT/deploy/dev" token --sub "usr_bench_reader_$t" --workspace "$WS:viewer" --ttl 7200
 done | tr '\n' ' ')
-{
-    cat <<'LUA'
-local tokens, threads = {}, 0
-for token in os.getenv("BENCH_TOKENS"):gmatch("%S+") do tokens[#tokens + 1] = token end
-function setup(thread)
-  threads = threads + 1
-  thread:set("token", tokens[(threads - 1) % #tokens + 1])
-end
-function init(args)
-  wrk.headers["Authorization"] = "Bearer " .. token
-end
-LUA
-    cat "$ROOT/bench/wrk_result.lua"
-} >"$OUT/get.lua"
+cat "$ROOT/bench/wrk_tokens.lua" "$ROOT/bench/wrk_result.lua" >"$OUT/get.lua"
 # GET by id of the integration being rolled out (its row is key-share locked by every job's
 # upgrade), or of another one: BENCH_GET_ID=int_… (readable by the bench's workspace).
 GET_URL=$BASE_URL/api/integrations/${BENCH_GET_ID:-$INTEGRATION}
