@@ -1,4 +1,4 @@
--- wrk script of the benchmarks and of tests/ha, tests/scale: each wrk thread sends the
+-- wrk script of bench/rollout_bench.sh and tests/ha (scenario c): each wrk thread sends the
 -- Authorization header of its own token of BENCH_TOKENS (space-separated JWTs, used in turn).
 -- nginx limits each token to 10,000 req/s (nginx/dev.conf.in): GET by id on a quiet 2-core
 -- machine passes that with one token for all of wrk, and its 429s are not GETs served.

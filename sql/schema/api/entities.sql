@@ -1,6 +1,6 @@
 -- Entities: create / get / patch of entities, whose definitions are kept as immutable
 -- entity versions (a new version per changed definition; a trigger refuses any change to a
--- version).
+-- version), and the free slugs of a workspace that installs give their new clones.
 
 /**
  * Refuses any change to an entity version: a published integration version pins entity
@@ -151,6 +151,60 @@ begin
 
     return (200, core.entity_json(e), null, null)::api.reply;
 end
+$$;
+
+/**
+ * Slugs for new entities of a workspace: each key (a new entity's id) with its wanted slug
+ * (base). A base that no live entity of the workspace has goes to the first key that wants
+ * it; the others get base-2, base-3, …, the smallest that are free, in key order. Slugs
+ * are at most 63 characters: a suffix replaces the end of a base that is too long for it.
+ * Set-based: one pass over the workspace's live slugs, whatever the number of keys.
+ */
+create or replace function core.entity_free_slugs(workspace_id text, keys text[], bases text[])
+returns table (key text, slug text)
+language sql stable
+as $$
+    with wanted as (
+        select w.key, w.base, row_number() over (partition by w.base order by w.key) as n
+        from unnest(keys, bases) as w (key, base)
+    ), plain as materialized (
+        select w.key, w.base as slug
+        from wanted as w
+        where w.n = 1
+          and not exists (select from core.entities as e
+                          where e.workspace_id = entity_free_slugs.workspace_id
+                            and e.slug = w.base and e.deleted_at is null)
+    ), suffixed as (
+        -- Suffixes go on a stem short enough for any suffix of up to 7 digits.
+        select w.key, left(w.base, 55) as stem,
+               row_number() over (partition by left(w.base, 55) order by w.key) as n
+        from wanted as w
+        left join plain as p using (key)
+        where p.key is null
+    ), used as materialized (
+        -- Slugs a suffixed candidate (stem-N) could collide with, by the stem they have.
+        select regexp_replace(u.slug, '-[0-9]+$', '') as stem, u.slug
+        from (select e.slug from core.entities as e
+              where e.workspace_id = entity_free_slugs.workspace_id and e.deleted_at is null
+                and e.slug ~ '-[0-9]+$'
+              union all
+              select p.slug from plain as p where p.slug ~ '-[0-9]+$') as u
+    ), stems as (
+        select s.stem, count(*) + 1 + coalesce(max(u.used), 0) as last
+        from suffixed as s
+        left join (select u.stem, count(*) as used from used as u group by u.stem) as u using (stem)
+        group by s.stem
+    ), candidates as (
+        select c.stem, c.slug, row_number() over (partition by c.stem order by c.n) as n
+        from (select st.stem, g.n, st.stem || '-' || g.n as slug
+              from stems as st
+              cross join lateral generate_series(2, st.last) as g (n)) as c
+        left join used as u using (slug)
+        where u.slug is null
+    )
+    select p.key, p.slug from plain as p
+    union all
+    select s.key, c.slug from suffixed as s join candidates as c using (stem, n)
 $$;
 
 revoke execute on function
